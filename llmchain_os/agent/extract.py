@@ -1,0 +1,174 @@
+"""Which arguments: read them off the request where it states them.
+
+Small models copy example arguments and invent numbers; a regex does not. Each extractor
+returns only what the text says; whatever is left is for the model, under a grammar that
+allows only spans of the request or known values (see ``candidates``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from difflib import get_close_matches
+from typing import Any
+
+from llmchain_os.agent.retrieval import STOP
+
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "dozen": 12,
+    "a dozen": 12,
+    "thirty": 30,
+    "fifty": 50,
+}
+PATH = re.compile(r"(?<![\w/~])(~(?:/[\w.@%+\-/]*)?|/[\w.@%+\-/]*)")
+QUOTED = re.compile(r"`([^`]+)`|'([^']+)'|\"([^\"]+)\"")
+RUN_VERB = re.compile(
+    r"^(?:please\s+|can you\s+|could you\s+)?(?:run|execute|exec)\b[:\s]*"
+    r"(?:(?:the\s+)?(?:shell\s+)?command\s+|this:?\s+)?(.+)$",
+    re.I,
+)
+PID = re.compile(r"\b(?:pid|process(?:\s+(?:id|number))?|#)\s*#?\s*(\d{1,7})\b", re.I)
+# Nouns that name the resource outright beat adjectives that only hint at it.
+MEMORY_NOUNS = re.compile(r"\b(memory|mem|ram|rss|swap)\b", re.I)
+CPU_NOUNS = re.compile(r"\b(cpu|processor|cores?)\b", re.I)
+MEMORY_HINTS = re.compile(r"\b(hungr\w*|big\w*|larg\w*|fat\w*)\b", re.I)
+CPU_HINTS = re.compile(r"\b(busy|busiest|load|hog\w*|slow\w*|heav\w*)\b", re.I)
+SINGULAR_TOP = re.compile(
+    r"\b(?:the|which)\s+(?:single\s+)?(?:\w+est|top|most\s+\w+)\s+(?:process|program|app)\b"
+    r"(?!e?s)|\bwhich\s+(?:process|program|app)\b(?!e?s)",
+    re.I,
+)
+PRONOUN = re.compile(r"\b(its|it|that process|this process|that one|them|their)\b", re.I)
+
+
+def find_paths(text: str) -> list[str]:
+    paths = [m.rstrip(".,;:!?") or "/" for m in PATH.findall(text)]
+    if not paths and re.search(r"\bhome\b", text, re.I):
+        paths = ["~"]
+    if not paths and re.search(r"\broot\b", text, re.I):
+        paths = ["/"]
+    return paths
+
+
+def find_limit(text: str) -> int | None:
+    without = PATH.sub(" ", PID.sub(" ", text))
+    for m in re.finditer(r"\b(\d{1,3})\b", without):
+        if 1 <= int(m.group(1)) <= 50:
+            return int(m.group(1))
+    lowered = without.lower()
+    for word in sorted(NUMBER_WORDS, key=len, reverse=True):
+        if re.search(rf"\b{word}\b", lowered):
+            return NUMBER_WORDS[word]
+    return 1 if SINGULAR_TOP.search(text) else None
+
+
+def _fix_typos(text: str) -> str:
+    words = re.findall(r"[a-z]+", text.lower())
+    fixed = [w for w in words if len(w) >= 5 and get_close_matches(w, ["memory"], cutoff=0.8)]
+    return text + " memory" if fixed else text
+
+
+def find_sort(text: str) -> str | None:
+    text = _fix_typos(text)
+    for mem_re, cpu_re in ((MEMORY_NOUNS, CPU_NOUNS), (MEMORY_HINTS, CPU_HINTS)):
+        mem, cpu = mem_re.search(text), cpu_re.search(text)
+        if mem and cpu:
+            return "memory" if mem.start() < cpu.start() else "cpu"
+        if mem or cpu:
+            return "memory" if mem else "cpu"
+    return None
+
+
+def find_command(text: str) -> str | None:
+    quoted = QUOTED.search(text)
+    if quoted:
+        return next(g for g in quoted.groups() if g)
+    m = RUN_VERB.match(text.strip())
+    return m.group(1).strip() if m else None
+
+
+def find_process(text: str, names: Iterable[str]) -> dict[str, Any]:
+    m = PID.search(text)
+    if m:
+        return {"pid": int(m.group(1))}
+    known = set(names)
+    tokens = re.findall(r"[\w.\-:]+", text)
+    hits = [t for t in tokens if t in known and t.lower() not in STOP]
+    return {"name": max(hits, key=len)} if hits else {}
+
+
+def running_names() -> set[str]:
+    import psutil
+
+    names: set[str] = set()
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"]:
+            names.add(proc.info["name"])
+    return names
+
+
+def _disk(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    paths = find_paths(text)
+    return {"path": paths[0]} if paths else {}
+
+
+def _top(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if (sort := find_sort(text)) is not None:
+        args["sort_by"] = sort
+    if (limit := find_limit(text)) is not None:
+        args["limit"] = limit
+    return args
+
+
+def _proc(text: str, names: Callable[[], set[str]]) -> dict[str, Any]:
+    return find_process(text, names())
+
+
+def _shell(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    command = find_command(text)
+    return {"command": command} if command else {}
+
+
+EXTRACTORS: dict[str, Callable[[str, Callable[[], set[str]]], dict[str, Any]]] = {
+    "disk_usage": _disk,
+    "top_processes": _top,
+    "process_info": _proc,
+    "run_shell": _shell,
+}
+
+
+def extract_args(
+    tool: str, text: str, names: Callable[[], set[str]] = running_names
+) -> dict[str, Any]:
+    """The arguments of ``tool`` that ``text`` states; ``names`` lists running processes."""
+    extractor = EXTRACTORS.get(tool)
+    return extractor(text, names) if extractor else {}
+
+
+def candidates(text: str) -> list[str]:
+    """Spans of the request a model may choose as a string value (words, not stopwords)."""
+    seen: dict[str, None] = {}
+    for tok in re.findall(r"[\w.\-/~:]+", text):
+        if tok.lower() not in STOP and len(tok) <= 64:
+            seen.setdefault(tok, None)
+    return list(seen)[:32]
+
+
+def refers_back(text: str) -> bool:
+    """Does this clause point at an earlier step's result ("show its details")?"""
+    return PRONOUN.search(text) is not None

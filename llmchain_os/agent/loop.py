@@ -1,0 +1,82 @@
+"""The tool-calling loop for models that can plan with native tool calls (a big GGUF, a cloud).
+
+The model proposes one call at a time; each goes through the executor (so through the policy);
+its result goes back as data. Bounded by ``max_steps``. Everything sent to a cloud model is
+redacted first.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from llmchain_os.agent.answer import facts_of
+from llmchain_os.agent.events import Event, EventKind
+from llmchain_os.agent.executor import Executor
+from llmchain_os.agent.plan import Step, StepStatus
+from llmchain_os.agent.request import Request
+from llmchain_os.prompts import load_prompt
+from llmchain_os.safety.redact import redact
+from llmchain_os.tools.base import ToolRegistry
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
+RESULT_CHARS = 4000
+
+
+class ToolLoop:
+    def __init__(
+        self, model: BaseChatModel, registry: ToolRegistry, max_steps: int, redact_all: bool
+    ) -> None:
+        self.model = model
+        self.registry = registry
+        self.max_steps = max_steps
+        self.redact_all = redact_all
+
+    def _clean(self, text: str) -> str:
+        return redact(text) if self.redact_all else text
+
+    def run(self, request: Request, executor: Executor) -> Iterator[Event]:
+        from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+
+        bound = self.model.bind_tools(self.registry.as_langchain())
+        messages: list[BaseMessage] = [
+            SystemMessage(load_prompt("agent_system", os=platform.system())),
+            HumanMessage(self._clean(request.text)),
+        ]
+        for _ in range(self.max_steps):
+            yield Event(kind=EventKind.STATUS, text="thinking")
+            reply = bound.invoke(messages)
+            if not getattr(reply, "tool_calls", None):
+                yield Event(
+                    kind=EventKind.ANSWER, text=str(reply.content).strip(), data={"by": "model"}
+                )
+                return
+            call = reply.tool_calls[0]
+            step = Step(tool=call["name"], args=call["args"], why="the model called it")
+            yield Event(kind=EventKind.PLAN, data={"plan": [step.public()], "source": "tools"})
+            yield from executor.run_step(step)
+            record = executor.records[-1]
+            result = (
+                record.output
+                if record.status is StepStatus.DONE
+                else {"status": record.status.value, "error": record.error}
+            )
+            messages += [
+                reply,
+                ToolMessage(
+                    content=self._clean(json.dumps(result, default=str)[:RESULT_CHARS]),
+                    tool_call_id=call["id"] or "call",
+                ),
+            ]
+            if record.status is StepStatus.DECLINED:
+                break
+        yield Event(
+            kind=EventKind.ANSWER,
+            text=facts_of(executor.records) or "Nothing was done.",
+            data={"by": "facts"},
+        )

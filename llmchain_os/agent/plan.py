@@ -1,0 +1,53 @@
+"""A plan: the steps to run, each a tool call with arguments, risk and the reason for it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from llmchain_os.safety.risk import Risk
+
+
+class Step(BaseModel):
+    """One tool call. ``refs`` fills arguments from an earlier step's subject ("its pid")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    risk: Risk = Risk.READ
+    why: str = ""
+    refs: dict[str, str] = Field(default_factory=dict)  # arg name -> subject key of prev step
+
+    def public(self) -> dict[str, Any]:
+        return {"tool": self.tool, "args": self.args, "risk": self.risk.value, "why": self.why}
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    steps: list[Step]
+    source: str = "retrieval"  # retrieval | tools (model tool calls) | user (!cmd)
+    score: float = 1.0
+
+
+class StepStatus(StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+    DECLINED = "declined"
+    SKIPPED = "skipped"
+
+
+class StepRecord(BaseModel):
+    """What happened to one step, as --json and the API report it."""
+
+    tool: str
+    args: dict[str, Any]
+    risk: Risk
+    status: StepStatus
+    output: Any = None
+    summary: str = ""
+    error: str | None = None
+    duration_s: float = 0.0

@@ -1,0 +1,256 @@
+"""The one entry for every surface: ``Session.handle`` turns a request into Events.
+
+``ChainResult`` is what a whole request comes to; ``llmchain_os.chain.Chain`` wraps the
+session as a LangChain Runnable for scripts. This module imports no LangChain, so the shell
+can show its prompt before any of it is loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from llmchain_os.agent.events import Event, EventKind
+from llmchain_os.agent.executor import Approver, Executor, decline_all
+from llmchain_os.agent.plan import Plan, Step, StepRecord, StepStatus
+from llmchain_os.agent.policy import Policy
+from llmchain_os.agent.request import Request, RequestError, clean_request
+from llmchain_os.config import Settings, load_settings
+from llmchain_os.llm.errors import ModelError
+from llmchain_os.tools.base import ToolRegistry, builtin_registry
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from llmchain_os.agent.planner import RetrievalPlanner
+
+
+class ExitCode:
+    """What ``llmos run`` exits with; the same numbers as ``ChainResult.exit_code``."""
+
+    DONE = 0
+    STEP_FAILED = 1
+    USAGE = 2
+    DECLINED = 3
+    NO_MODEL = 4
+    UNSURE = 5
+
+
+class ChainResult(BaseModel):
+    """What one request did: the plan, each step's fate, and the answer."""
+
+    request: str
+    provider: str = "local"
+    model: str = ""
+    plan: list[dict[str, Any]] = Field(default_factory=list)
+    steps: list[StepRecord] = Field(default_factory=list)
+    answer: str = ""
+    answer_by: str = ""
+    unsure: str | None = None
+    error: str | None = None
+    exit_code: int = ExitCode.DONE
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    @classmethod
+    def from_events(cls, request: str, events: list[Event]) -> ChainResult:
+        result = cls(request=request)
+        for ev in events:
+            result.absorb(ev)
+        result.exit_code = result.code()
+        return result
+
+    def absorb(self, ev: Event) -> None:
+        if ev.kind is EventKind.PLAN:
+            self.plan.extend(ev.data["plan"])
+        elif ev.kind in (
+            EventKind.STEP_DONE,
+            EventKind.STEP_FAILED,
+            EventKind.STEP_DECLINED,
+            EventKind.STEP_SKIPPED,
+        ):
+            self.steps.append(StepRecord.model_validate(ev.data))
+        elif ev.kind is EventKind.ANSWER:
+            self.answer, self.answer_by = ev.text, ev.data.get("by", "")
+            self.provider = ev.data.get("provider", self.provider)
+            self.model = ev.data.get("model", self.model)
+            self.timings = ev.data.get("timings", {})
+        elif ev.kind is EventKind.UNSURE:
+            self.unsure = ev.text
+        elif ev.kind is EventKind.ERROR:
+            self.error = ev.text
+            self.unsure = None
+
+    def code(self) -> int:
+        statuses = {s.status for s in self.steps}
+        if self.error is not None:
+            return ExitCode.NO_MODEL if self.error.startswith("No model:") else ExitCode.USAGE
+        if StepStatus.FAILED in statuses:
+            return ExitCode.STEP_FAILED
+        if StepStatus.DECLINED in statuses:
+            return ExitCode.DECLINED
+        return ExitCode.UNSURE if self.unsure else ExitCode.DONE
+
+
+class Session:
+    """Settings, tools and the model for a run of llmchain-os; safe to share between calls.
+
+    The model is created lazily; ``preload`` loads it in the background (the REPL calls it
+    while the prompt is already up). ``model`` may be injected (tests pass a scripted fake).
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        registry: ToolRegistry | None = None,
+        model: BaseChatModel | None = None,
+    ) -> None:
+        self.settings = settings or load_settings()
+        self.registry = registry or builtin_registry()
+        self._model = model
+        self._model_error: ModelError | None = None
+        self._planner: RetrievalPlanner | None = None
+        self._lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+
+    # -- the model ----------------------------------------------------------------------
+    def model(self) -> BaseChatModel:
+        """The local model, loaded; raises ModelError with what to do."""
+        with self._lock:
+            if self._model is None and self._model_error is None:
+                from llmchain_os.llm import get_local_model
+
+                try:
+                    self._model = get_local_model(self.settings)
+                except ModelError as exc:
+                    self._model_error = exc
+            if self._model_error is not None:
+                raise self._model_error
+            assert self._model is not None
+            model = self._model
+        load = getattr(model, "load", None)
+        if load is not None:
+            try:
+                load()
+            except ModelError as exc:
+                self._model_error = exc
+                raise
+        return model
+
+    def preload(self) -> None:
+        """Start loading the model in a background thread; errors surface on first use."""
+        if self._loader is None:
+            self._loader = threading.Thread(target=self._quiet_load, daemon=True)
+            self._loader.start()
+
+    def _quiet_load(self) -> None:
+        with contextlib.suppress(ModelError):  # reported on the first request that needs it
+            self.model()
+
+    def model_name(self) -> str:
+        model = self._model
+        return str(getattr(model, "model_name", type(model).__name__)) if model else ""
+
+    def planner_mode(self) -> str:
+        if self.settings.planner != "auto":
+            return self.settings.planner
+        return "retrieval" if not self.settings.model_path else "tools"
+
+    def answer_mode(self) -> str:
+        if self.settings.answer != "auto":
+            return self.settings.answer
+        return "facts" if not self.settings.model_path else "model"
+
+    def planner(self) -> RetrievalPlanner:
+        from llmchain_os.agent.planner import RetrievalPlanner
+
+        if self._planner is None:
+            self._planner = RetrievalPlanner(
+                self.registry, self.model(), min_score=self.settings.min_score
+            )
+        return self._planner
+
+    # -- requests -----------------------------------------------------------------------
+    def handle(
+        self,
+        text: str | bytes,
+        approve: Approver = decline_all,
+        dry_run: bool = False,
+        policy: Policy | None = None,
+    ) -> Iterator[Event]:
+        """Every surface enters here: plan, check, run, answer, as a stream of Events."""
+        try:
+            request = clean_request(text)
+        except RequestError as exc:
+            yield Event(kind=EventKind.ERROR, text=str(exc))
+            return
+        executor = Executor(self.registry, policy or Policy(), approve, dry_run)
+        try:
+            yield from self._handle(request, executor)
+        except ModelError as exc:
+            yield Event(kind=EventKind.ERROR, text=f"No model: {exc}")
+
+    def _handle(self, request: Request, executor: Executor) -> Iterator[Event]:
+        from llmchain_os.agent.answer import compose_answer
+
+        start = time.perf_counter()
+        yield Event(kind=EventKind.STATUS, text="loading model")
+        model = self.model()
+        if self.planner_mode() == "tools":
+            yield from self._tool_loop(request, executor, model)
+            return
+        yield Event(kind=EventKind.STATUS, text="planning")
+        outcome = self.planner().plan(request)
+        if outcome.plan is None:
+            yield Event(
+                kind=EventKind.UNSURE,
+                text=outcome.unsure or "unsure",
+                data={"matches": [m.__dict__ for m in outcome.matches[:3]]},
+            )
+            return
+        yield from executor.execute(outcome.plan)
+        tools_s = sum(r.duration_s for r in executor.records)
+        yield Event(kind=EventKind.STATUS, text="answering")
+        answer_start = time.perf_counter()
+        phrase = self.answer_mode() == "model" and not executor.dry_run
+        answer, by = compose_answer(request.text, executor.records, model if phrase else None)
+        timings = {
+            **outcome.timings,
+            "tools": tools_s,
+            "answer": time.perf_counter() - answer_start,
+            "total": time.perf_counter() - start,
+        }
+        yield self._answer(answer, by, timings)
+
+    def _tool_loop(
+        self, request: Request, executor: Executor, model: BaseChatModel
+    ) -> Iterator[Event]:
+        from llmchain_os.agent.loop import ToolLoop
+
+        loop = ToolLoop(model, self.registry, self.settings.max_steps, redact_all=False)
+        for ev in loop.run(request, executor):
+            yield (
+                self._answer(ev.text, ev.data.get("by", "model"), {})
+                if (ev.kind is EventKind.ANSWER)
+                else ev
+            )
+
+    def _answer(self, text: str, by: str, timings: dict[str, float]) -> Event:
+        return Event(
+            kind=EventKind.ANSWER,
+            text=text,
+            data={"by": by, "provider": "local", "model": self.model_name(), "timings": timings},
+        )
+
+    def run_command(self, command: str, approve: Approver = decline_all) -> Iterator[Event]:
+        """``!cmd`` in the shell: the user's own command line, still through the policy."""
+        executor = Executor(self.registry, Policy(), approve)
+        plan = Plan(
+            steps=[Step(tool="run_shell", args={"command": command}, why="typed with !")],
+            source="user",
+        )
+        yield from executor.execute(plan)

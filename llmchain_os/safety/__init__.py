@@ -1,0 +1,1 @@
+"""Risk classes, command classification and (later) sandbox, redaction and audit."""

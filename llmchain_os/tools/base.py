@@ -1,0 +1,166 @@
+"""What a tool is: a typed function, its argument schema, its risk, and a registry of them.
+
+A tool is a plain typed function; its docstring's first line is what the model sees::
+
+    @tool(risk=Risk.READ)
+    def disk_usage(path: str = "/") -> DiskUsage:
+        "Total, used and free bytes of the filesystem holding path."
+
+The policy, not the tool, decides whether a step runs: tools only say what risk they carry.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from llmchain_os.safety.risk import Assessment, Risk
+
+if TYPE_CHECKING:
+    from langchain_core.tools import StructuredTool
+
+
+class ToolError(Exception):
+    """A tool could not do its job; the message is shown to the user as it is."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A result laid out as rows, for the renderers (rich in the shell, lists in JSON)."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+class ToolOutput(BaseModel):
+    """Base of every tool's typed result: JSON-able data plus a summary and a table view."""
+
+    model_config = ConfigDict(frozen=True)
+
+    def summary(self) -> str:
+        """One plain sentence that states the facts (the answer when no model phrases one)."""
+        return ""
+
+    def table(self) -> Table | None:
+        return None
+
+    def subject(self) -> dict[str, Any]:
+        """Values a follow-up step may refer to as "it" (e.g. the pid of the top process)."""
+        return {}
+
+
+RiskRule = Risk | Callable[[BaseModel], Assessment]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A registered tool. ``risk`` is fixed, or computed from the arguments (run_shell)."""
+
+    name: str
+    description: str
+    args_model: type[BaseModel]
+    func: Callable[..., ToolOutput]
+    risk: RiskRule
+    examples: list[str] = field(default_factory=list)
+
+    def assess(self, args: BaseModel) -> Assessment:
+        if isinstance(self.risk, Risk):
+            return Assessment(self.risk, f"{self.name} is a {self.risk.value} tool")
+        return self.risk(args)
+
+    def parse_args(self, raw: dict[str, Any]) -> BaseModel:
+        """Validate raw arguments; raises ToolError with the first problem in words."""
+        try:
+            return self.args_model.model_validate(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "arguments"
+            raise ToolError(f"{self.name}: bad {where}: {err['msg']}") from exc
+
+    def call(self, args: BaseModel) -> ToolOutput:
+        return self.func(**args.model_dump())
+
+    def json_schema(self) -> dict[str, Any]:
+        return self.args_model.model_json_schema()
+
+
+def _args_model(func: Callable[..., Any]) -> type[BaseModel]:
+    """A pydantic model of the function's parameters (Annotated Field()s are kept)."""
+    hints = get_type_hints(func, include_extras=True)
+    fields: dict[str, Any] = {}
+    for name, param in inspect.signature(func).parameters.items():
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[name] = (hints[name], default)
+    model_name = "".join(part.title() for part in func.__name__.split("_")) + "Args"
+    return create_model(model_name, __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def tool(*, risk: RiskRule, name: str | None = None) -> Callable[[Callable[..., Any]], Tool]:
+    """Turn a typed function into a Tool; its docstring's first line is the description."""
+
+    def wrap(func: Callable[..., Any]) -> Tool:
+        doc = inspect.getdoc(func) or ""
+        return Tool(
+            name=name or func.__name__,
+            description=doc.splitlines()[0] if doc else func.__name__,
+            args_model=_args_model(func),
+            func=func,
+            risk=risk,
+        )
+
+    return wrap
+
+
+class ToolRegistry:
+    """The tools a session can plan with, by name."""
+
+    def __init__(self, tools: list[Tool] | None = None) -> None:
+        self._tools: dict[str, Tool] = {}
+        for item in tools or []:
+            self.register(item)
+
+    def register(self, item: Tool) -> None:
+        if item.name in self._tools:
+            raise ValueError(f"tool {item.name!r} is registered twice")
+        self._tools[item.name] = item
+
+    def get(self, name: str) -> Tool:
+        try:
+            return self._tools[name]
+        except KeyError:
+            raise ToolError(f"No tool named {name!r} - '/tools' lists them") from None
+
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    def __iter__(self) -> Iterator[Tool]:
+        return iter(self._tools.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def as_langchain(self) -> list[StructuredTool]:
+        """Each tool as a LangChain StructuredTool (same schema, description and function)."""
+        from langchain_core.tools import StructuredTool
+
+        return [
+            StructuredTool.from_function(
+                func=lambda _t=t, **kw: _t.call(_t.parse_args(kw)).model_dump(mode="json"),
+                name=t.name,
+                description=t.description,
+                args_schema=t.args_model,
+            )
+            for t in self
+        ]
+
+
+def builtin_registry() -> ToolRegistry:
+    """The built-in tools, one module per domain."""
+    from llmchain_os.tools import processes, shell, system
+
+    return ToolRegistry([*system.TOOLS, *processes.TOOLS, *shell.TOOLS])

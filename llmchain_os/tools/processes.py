@@ -1,0 +1,199 @@
+"""Processes: the busiest ones, and the details of one."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Annotated, Any, Literal
+
+import psutil
+from pydantic import Field
+
+from llmchain_os.safety.risk import Risk
+from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
+from llmchain_os.tools.units import human_bytes
+
+SAMPLE_S = 0.25  # cpu_percent needs two readings; this is the gap between them
+
+
+class ProcessRow(ToolOutput):
+    pid: int
+    name: str
+    user: str
+    cpu_percent: float
+    memory_rss: int
+    memory_percent: float
+    command: str
+
+
+class TopProcesses(ToolOutput):
+    sort_by: str
+    processes: list[ProcessRow]
+
+    def summary(self) -> str:
+        if not self.processes:
+            return "No processes could be read."
+        top = self.processes[0]
+        what = (
+            f"{top.cpu_percent:.0f}% CPU"
+            if self.sort_by == "cpu"
+            else (f"{human_bytes(top.memory_rss)} of memory ({top.memory_percent:.1f}%)")
+        )
+        return (
+            f"Top {len(self.processes)} processes by {self.sort_by}; the first is "
+            f"{top.name} (pid {top.pid}) with {what}."
+        )
+
+    def table(self) -> Table:
+        rows = [
+            [
+                str(p.pid),
+                p.name,
+                p.user,
+                f"{p.cpu_percent:.1f}",
+                human_bytes(p.memory_rss),
+                f"{p.memory_percent:.1f}",
+                p.command[:60],
+            ]
+            for p in self.processes
+        ]
+        cols = ["pid", "name", "user", "cpu%", "rss", "mem%", "command"]
+        return Table(f"Top processes by {self.sort_by}", cols, rows)
+
+    def subject(self) -> dict[str, Any]:
+        return {"pid": self.processes[0].pid} if self.processes else {}
+
+
+def _row(proc: psutil.Process, cpu: float) -> ProcessRow | None:
+    try:
+        with proc.oneshot():
+            cmd = " ".join(proc.cmdline()) or proc.name()
+            return ProcessRow(
+                pid=proc.pid,
+                name=proc.name(),
+                user=proc.username(),
+                cpu_percent=cpu,
+                memory_rss=proc.memory_info().rss,
+                memory_percent=proc.memory_percent(),
+                command=cmd,
+            )
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return None
+
+
+def _cpu_sample(procs: list[psutil.Process]) -> dict[int, float]:
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.cpu_percent(None)
+    time.sleep(SAMPLE_S)
+    usage: dict[int, float] = {}
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            usage[proc.pid] = proc.cpu_percent(None)
+    return usage
+
+
+@tool(risk=Risk.READ)
+def top_processes(
+    sort_by: Literal["cpu", "memory"] = "cpu",
+    limit: Annotated[int, Field(ge=1, le=50)] = 10,
+) -> TopProcesses:
+    """The processes using the most CPU or memory, busiest first."""
+    procs = list(psutil.process_iter())
+    cpu = _cpu_sample(procs)
+    rows = [r for p in procs if p.pid in cpu and (r := _row(p, cpu[p.pid])) is not None]
+    key = (lambda r: r.cpu_percent) if sort_by == "cpu" else (lambda r: r.memory_rss)
+    rows.sort(key=key, reverse=True)
+    return TopProcesses(sort_by=sort_by, processes=rows[:limit])
+
+
+class ProcessInfo(ToolOutput):
+    pid: int
+    name: str
+    status: str
+    user: str
+    parent_pid: int | None
+    started: float
+    cpu_percent: float
+    memory_rss: int
+    memory_percent: float
+    threads: int
+    command: str
+    cwd: str | None
+    others_with_name: int = 0
+
+    def summary(self) -> str:
+        more = f" ({self.others_with_name} more with that name)" if self.others_with_name else ""
+        return (
+            f"{self.name} (pid {self.pid}{more}) is {self.status}, run by {self.user}, using "
+            f"{self.cpu_percent:.0f}% CPU and {human_bytes(self.memory_rss)} of memory."
+        )
+
+    def table(self) -> Table:
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started))
+        rows = [
+            ["pid", str(self.pid)],
+            ["name", self.name],
+            ["status", self.status],
+            ["user", self.user],
+            ["parent pid", str(self.parent_pid)],
+            ["started", started],
+            ["cpu", f"{self.cpu_percent:.1f}%"],
+            ["memory", f"{human_bytes(self.memory_rss)} ({self.memory_percent:.1f}%)"],
+            ["threads", str(self.threads)],
+            ["command", self.command],
+            ["cwd", str(self.cwd)],
+        ]
+        return Table(f"Process {self.pid}", ["", "value"], rows)
+
+    def subject(self) -> dict[str, Any]:
+        return {"pid": self.pid}
+
+
+def _find(pid: int | None, name: str | None) -> tuple[psutil.Process, int]:
+    if pid is not None:
+        try:
+            return psutil.Process(pid), 0
+        except psutil.NoSuchProcess:
+            raise ToolError(f"No process with pid {pid}") from None
+    if not name:
+        raise ToolError("process_info needs a pid or a process name")
+    matches = [p for p in psutil.process_iter(["name"]) if p.info["name"] == name]
+    if not matches:
+        raise ToolError(f"No running process named {name!r}")
+    busiest = max(matches, key=lambda p: p.memory_info().rss if p.is_running() else 0)
+    return busiest, len(matches) - 1
+
+
+@tool(risk=Risk.READ)
+def process_info(pid: int | None = None, name: str | None = None) -> ProcessInfo:
+    """Details of one process, by pid or by name: status, user, CPU, memory, command."""
+    proc, others = _find(pid, name)
+    try:
+        with proc.oneshot():
+            proc.cpu_percent(None)
+            cwd = None
+            with contextlib.suppress(psutil.AccessDenied):
+                cwd = proc.cwd()
+            info: dict[str, Any] = dict(
+                pid=proc.pid,
+                name=proc.name(),
+                status=proc.status(),
+                user=proc.username(),
+                parent_pid=proc.ppid(),
+                started=proc.create_time(),
+                memory_rss=proc.memory_info().rss,
+                memory_percent=proc.memory_percent(),
+                threads=proc.num_threads(),
+                command=" ".join(proc.cmdline()) or proc.name(),
+                cwd=cwd,
+            )
+        time.sleep(SAMPLE_S)
+        return ProcessInfo(cpu_percent=proc.cpu_percent(None), others_with_name=others, **info)
+    except psutil.NoSuchProcess:
+        raise ToolError(f"Process {proc.pid} ended while it was being read") from None
+    except psutil.AccessDenied:
+        raise ToolError(f"Not allowed to read process {proc.pid} - try as its owner") from None
+
+
+TOOLS = [top_processes, process_info]
