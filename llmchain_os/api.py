@@ -151,6 +151,11 @@ class Session:
         with contextlib.suppress(ModelError):  # reported on the first request that needs it
             self.model()
 
+    def loaded_model(self) -> BaseChatModel | None:
+        """The model if it is loaded already; never starts a load."""
+        model = self._model
+        return model if model is not None and getattr(model, "loaded", True) else None
+
     def model_name(self) -> str:
         model = self._model
         return str(getattr(model, "model_name", type(model).__name__)) if model else ""

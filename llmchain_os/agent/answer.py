@@ -45,7 +45,10 @@ def compose_answer(
 ) -> tuple[str, str]:
     """(answer, who): who is "model" when the model's sentence passed the check, else "facts"."""
     facts = facts_of(records)
-    if model is None or not any(r.status is StepStatus.DONE for r in records):
+    if not any(r.status is StepStatus.DONE for r in records):
+        failed = any(r.status is StepStatus.FAILED for r in records)
+        return ("Nothing was done: the step failed." if failed else "Nothing was run."), "facts"
+    if model is None:
         return facts, "facts"
     from langchain_core.messages import HumanMessage, SystemMessage
 

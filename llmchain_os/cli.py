@@ -1,0 +1,137 @@
+"""The `llmos` command: argument parsing only; the work is in api, repl and doctor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from llmchain_os import __version__
+from llmchain_os.config import ConfigError, Settings, config_file, load_settings
+
+if TYPE_CHECKING:
+    from llmchain_os.agent.plan import Step
+    from llmchain_os.agent.policy import Decision
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llmos",
+        description="A natural-language shell for this machine. "
+        "With no command, opens the interactive shell.",
+    )
+    parser.add_argument("--version", action="version", version=f"llmchain-os {__version__}")
+    parser.add_argument("--model", metavar="GGUF", help="a GGUF model file (default: embedded)")
+    parser.add_argument("--threads", type=int, metavar="N", help="llama.cpp threads")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="handle one request and exit")
+    run.add_argument("request", nargs="+", help="what you want, in plain words")
+    run.add_argument("--json", action="store_true", help="print one JSON document")
+    run.add_argument("--yes", action="store_true", help="approve write and remote steps")
+    run.add_argument(
+        "--yes-destructive",
+        action="store_true",
+        help="also approve destructive and privileged steps",
+    )
+    run.add_argument("--dry-run", action="store_true", help="show the plan, run nothing")
+    cfg = sub.add_parser("config", help="show the configuration")
+    cfg.add_argument("action", choices=["show", "path"])
+    sub.add_parser("doctor", help="check the model, GPU offload, cloud endpoint and files")
+    sub.add_parser("tools", help="list the tools")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    opts = build_parser().parse_args(argv)
+    try:
+        settings = load_settings({"model_path": opts.model, "n_threads": opts.threads})
+    except ConfigError as exc:
+        print(f"llmos: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    command = opts.command or "shell"
+    return int(COMMANDS[command](opts, settings))
+
+
+def cmd_shell(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.api import Session
+    from llmchain_os.repl.app import run_repl
+
+    return run_repl(Session(settings))
+
+
+def cmd_run(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.agent.policy import Policy
+    from llmchain_os.api import ChainResult, Session
+
+    text = " ".join(opts.request)
+    policy = Policy(auto_write=opts.yes, auto_destructive=opts.yes_destructive)
+    ask = sys.stdin.isatty() and not opts.json
+    events = Session(settings).handle(text, _ask_tty if ask else _decline, opts.dry_run, policy)
+    if opts.json:
+        result = ChainResult.from_events(text, list(events))
+        print(result.model_dump_json(indent=2))
+        return result.exit_code
+    from rich.console import Console
+
+    from llmchain_os.repl.render import Renderer
+
+    renderer, seen = Renderer(Console()), []
+    for ev in events:
+        renderer.render(ev)
+        seen.append(ev)
+    return ChainResult.from_events(text, seen).exit_code
+
+
+def _decline(step: Step, decision: Decision) -> bool:
+    return False
+
+
+def _ask_tty(step: Step, decision: Decision) -> bool:
+    try:
+        return input(f"{decision.prompt(step)} [y/N] ").strip().lower() in {"y", "yes"}
+    except (EOFError, KeyboardInterrupt):
+        return False
+
+
+def cmd_config(opts: argparse.Namespace, settings: Settings) -> int:
+    if opts.action == "path":
+        print(config_file())
+        return 0
+    print(f"# {config_file()} (flags > LLMOS_* env > this file > defaults)")
+    for key, value in settings.redacted().items():
+        print(f"{key} = {json.dumps(value)}")
+    return 0
+
+
+def cmd_doctor(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.doctor import run_checks
+
+    checks = run_checks(settings)
+    for check in checks:
+        mark = "ok  " if check.ok else "FAIL"
+        print(f"{mark} {check.name}: {check.detail}")
+        if check.fix:
+            print(f"     fix: {check.fix}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def cmd_tools(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.tools.base import builtin_registry
+
+    for tool in builtin_registry():
+        risk = tool.risk.value if not callable(tool.risk) else "from the command"
+        print(f"{tool.name:16} {risk:17} {tool.description}")
+    return 0
+
+
+COMMANDS: dict[str, Any] = {
+    "shell": cmd_shell,
+    "run": cmd_run,
+    "config": cmd_config,
+    "doctor": cmd_doctor,
+    "tools": cmd_tools,
+}

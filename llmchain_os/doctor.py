@@ -1,0 +1,110 @@
+"""`llmos doctor`: what works, what is missing, and the fix for each."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from llmchain_os.config import Settings, config_file, state_dir
+from llmchain_os.llm.cloud import cloud_configured
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _llama() -> Check:
+    try:
+        version = importlib.metadata.version("llama-cpp-python")
+        from llmchain_os.llm.models import gpu_offload_supported
+
+        gpu = gpu_offload_supported()
+    except Exception as exc:  # any import failure is the finding itself
+        return Check(
+            "llama.cpp",
+            False,
+            f"cannot import llama_cpp ({exc})",
+            "pip install --force-reinstall llama-cpp-python",
+        )
+    where = "GPU offload available" if gpu else "CPU only (this build has no GPU offload)"
+    fix = (
+        ""
+        if gpu
+        else (
+            "for a GPU: CMAKE_ARGS='-DGGML_CUDA=on' pip install --force-reinstall "
+            "--no-cache-dir llama-cpp-python"
+        )
+    )
+    return Check("llama.cpp", True, f"llama-cpp-python {version}, {where}", fix)
+
+
+def _model(settings: Settings) -> Check:
+    from llmchain_os.llm import get_local_model
+    from llmchain_os.llm.errors import ModelError
+
+    try:
+        model = get_local_model(settings)
+        model.load()
+    except ModelError as exc:
+        return Check("model", False, str(exc), "set LLMOS_MODEL or model_path, or unset it")
+    gpu = (
+        "all layers on the GPU if any"
+        if settings.n_gpu_layers < 0
+        else (f"{settings.n_gpu_layers} layers on the GPU")
+    )
+    return Check(
+        "model",
+        True,
+        f"{model.model_name} loaded in {model.load_seconds:.2f} s, "
+        f"{model.n_threads} threads, {gpu}",
+    )
+
+
+def _cloud(settings: Settings) -> Check:
+    if not settings.allow_cloud:
+        return Check("cloud", True, "disabled by allow_cloud = false")
+    if not cloud_configured(settings):
+        return Check(
+            "cloud",
+            True,
+            "not configured (local model only)",
+            "optional: set cloud_base_url and OPENAI_API_KEY for a fallback endpoint",
+        )
+    key = "set" if settings.cloud_api_key else "not set"
+    return Check(
+        "cloud", True, f"{settings.cloud_base_url} model {settings.cloud_model}, api key {key}"
+    )
+
+
+def _files() -> Check:
+    path = state_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".doctor"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        return Check(
+            "state dir",
+            False,
+            f"{path} is not writable ({exc.strerror})",
+            "set XDG_STATE_HOME to a writable folder",
+        )
+    cfg = config_file()
+    where = f"config {cfg}" + ("" if cfg.exists() else " (none: using defaults)")
+    return Check("files", True, f"state {path}; {where}")
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    checks: list[Callable[[], Check]] = [
+        _files,
+        _llama,
+        lambda: _model(settings),
+        lambda: _cloud(settings),
+    ]
+    return [check() for check in checks]

@@ -1,0 +1,91 @@
+"""Events as a person reads them: the plan, tables of results, the answer, in colour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table as RichTable
+
+from llmchain_os.agent.events import Event
+
+RISK_STYLE = {
+    "read": "green",
+    "write": "yellow",
+    "remote": "magenta",
+    "privileged": "red",
+    "destructive": "bold red",
+}
+MAX_OUTPUT_LINES = 200
+
+
+def _args(args: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in args.items())
+
+
+class Renderer:
+    """Writes Events to a rich Console; the REPL and ``llmos run`` share it."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def render(self, ev: Event) -> None:
+        handler = getattr(self, f"_on_{ev.kind.value}", None)
+        if handler is not None:
+            handler(ev)
+
+    def _on_plan(self, ev: Event) -> None:
+        for i, step in enumerate(ev.data["plan"], 1):
+            style = RISK_STYLE.get(step["risk"], "white")
+            self.console.print(
+                f"[dim]plan {i}.[/dim] [bold]{escape(step['tool'])}[/bold]"
+                f"({escape(_args(step['args']))}) [{style}]\\[{step['risk']}][/{style}]"
+                + (f" [dim]- {escape(step['why'])}[/dim]" if step.get("why") else "")
+            )
+
+    def _on_output(self, ev: Event) -> None:
+        table = ev.data.get("table")
+        if table:
+            self.console.print(self._table(table))
+            return
+        output = ev.data.get("output") or {}
+        for stream in ("stdout", "stderr"):
+            text = str(output.get(stream) or "").rstrip()
+            if text:
+                lines = text.splitlines()
+                shown = "\n".join(lines[:MAX_OUTPUT_LINES])
+                style = "" if stream == "stdout" else "red"
+                self.console.print(escape(shown), style=style, markup=True, highlight=False)
+                if len(lines) > MAX_OUTPUT_LINES:
+                    self.console.print(f"[dim]... {len(lines) - MAX_OUTPUT_LINES} more lines[/dim]")
+
+    @staticmethod
+    def _table(table: dict[str, Any]) -> RichTable:
+        out = RichTable(title=table["title"], title_justify="left", show_edge=False)
+        for col in table["columns"]:
+            out.add_column(col, overflow="fold")
+        for row in table["rows"]:
+            out.add_row(*(escape(str(c)) for c in row))
+        return out
+
+    def _on_step_failed(self, ev: Event) -> None:
+        self.console.print(f"[red]✗ {escape(ev.data['tool'])} failed:[/red] {escape(ev.text)}")
+
+    def _on_step_declined(self, ev: Event) -> None:
+        self.console.print(
+            f"[yellow]✗ {escape(ev.data['tool'])} not run:[/yellow] {escape(ev.text)}"
+        )
+
+    def _on_step_skipped(self, ev: Event) -> None:
+        self.console.print(f"[dim]- {escape(ev.data['tool'])} skipped: {escape(ev.text)}[/dim]")
+
+    def _on_answer(self, ev: Event) -> None:
+        if ev.text:
+            self.console.print(f"[bold]{escape(ev.text)}[/bold]")
+
+    def _on_unsure(self, ev: Event) -> None:
+        self.console.print(f"[yellow]? {escape(ev.text)}[/yellow]")
+
+    def _on_error(self, ev: Event) -> None:
+        self.console.print(f"[red]error:[/red] {escape(ev.text)}")
