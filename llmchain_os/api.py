@@ -110,12 +110,19 @@ class Session:
         model: BaseChatModel | None = None,
     ) -> None:
         self.settings = settings or load_settings()
-        self.registry = registry or builtin_registry()
+        self._registry = registry
         self._model = model
         self._model_error: ModelError | None = None
         self._planner: RetrievalPlanner | None = None
         self._lock = threading.Lock()
         self._loader: threading.Thread | None = None
+
+    @property
+    def registry(self) -> ToolRegistry:
+        """The tools; built on first use so that the shell's prompt does not wait for them."""
+        if self._registry is None:
+            self._registry = builtin_registry()
+        return self._registry
 
     # -- the model ----------------------------------------------------------------------
     def model(self) -> BaseChatModel:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -53,7 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"llmos: {exc}", file=sys.stderr)
         return EXIT_USAGE
     command = opts.command or "shell"
-    return int(COMMANDS[command](opts, settings))
+    try:
+        return int(COMMANDS[command](opts, settings))
+    except BrokenPipeError:  # `llmos run ... | head`: the reader left; that is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def cmd_shell(opts: argparse.Namespace, settings: Settings) -> int:

@@ -61,7 +61,7 @@ def _model(settings: Settings) -> Check:
         "model",
         True,
         f"{model.model_name} loaded in {model.load_seconds:.2f} s, "
-        f"{model.n_threads} threads, {gpu}",
+        f"threads {model.n_threads}, {gpu}",
     )
 
 

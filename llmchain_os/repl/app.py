@@ -61,15 +61,17 @@ class Shell:
         self.env = env
         self.console = env.console
         self.renderer = Renderer(self.console)
-        words = [*SLASH_COMMANDS, *session.registry.names()]
         self.prompt = PromptSession[str](
             history=env.history(),
-            completer=WordCompleter(words, sentence=True),
+            completer=WordCompleter(self._words, sentence=True),
             input=env.input,
             output=env.output,
         )
         self.status: Status | None = None
         self.running = True
+
+    def _words(self) -> list[str]:
+        return [*SLASH_COMMANDS, *self.session.registry.names()]
 
     def run(self) -> int:
         self.console.print(
