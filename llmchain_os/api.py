@@ -21,7 +21,7 @@ from llmchain_os.agent.plan import Plan, Step, StepRecord, StepStatus
 from llmchain_os.agent.policy import Policy
 from llmchain_os.agent.request import Request, RequestError, clean_request
 from llmchain_os.config import Settings, load_settings
-from llmchain_os.llm.errors import ModelError
+from llmchain_os.llm.errors import ModelError, ProviderError
 from llmchain_os.tools.base import ToolRegistry, builtin_registry
 
 if TYPE_CHECKING:
@@ -108,10 +108,12 @@ class Session:
         settings: Settings | None = None,
         registry: ToolRegistry | None = None,
         model: BaseChatModel | None = None,
+        cloud: BaseChatModel | None = None,
     ) -> None:
         self.settings = settings or load_settings()
         self._registry = registry
         self._model = model
+        self._cloud = cloud
         self._model_error: ModelError | None = None
         self._planner: RetrievalPlanner | None = None
         self._lock = threading.Lock()
@@ -218,6 +220,9 @@ class Session:
         yield Event(kind=EventKind.STATUS, text="planning")
         outcome = self.planner().plan(request)
         if outcome.plan is None:
+            if self.cloud_ready():
+                yield from self._cloud_fallback(request, executor, outcome.unsure or "")
+                return
             yield Event(
                 kind=EventKind.UNSURE,
                 text=outcome.unsure or "unsure",
@@ -239,23 +244,57 @@ class Session:
         yield self._answer(answer, by, timings)
 
     def _tool_loop(
-        self, request: Request, executor: Executor, model: BaseChatModel
+        self, request: Request, executor: Executor, model: BaseChatModel, provider: str = "local"
     ) -> Iterator[Event]:
         from llmchain_os.agent.loop import ToolLoop
 
-        loop = ToolLoop(model, self.registry, self.settings.max_steps, redact_all=False)
+        loop = ToolLoop(
+            model, self.registry, self.settings.max_steps, redact_all=provider == "cloud"
+        )
+        name = str(getattr(model, "model_name", "")) if provider == "cloud" else None
         for ev in loop.run(request, executor):
-            yield (
-                self._answer(ev.text, ev.data.get("by", "model"), {})
-                if (ev.kind is EventKind.ANSWER)
-                else ev
-            )
+            if ev.kind is EventKind.ANSWER:
+                yield self._answer(ev.text, ev.data.get("by", "model"), {}, provider, name)
+            else:
+                yield ev
 
-    def _answer(self, text: str, by: str, timings: dict[str, float]) -> Event:
+    # -- the cloud fallback -------------------------------------------------------------
+    def cloud_ready(self) -> bool:
+        from llmchain_os.llm.cloud import cloud_configured
+
+        if not self.settings.allow_cloud:
+            return False
+        return self._cloud is not None or cloud_configured(self.settings)
+
+    def _cloud_fallback(self, request: Request, executor: Executor, why: str) -> Iterator[Event]:
+        """The local planner is unsure: hand the request (redacted) to the cloud model."""
+        from llmchain_os.llm.cloud import get_cloud_model
+
+        yield Event(kind=EventKind.STATUS, text="asking the cloud model")
+        if self._cloud is None:
+            self._cloud = get_cloud_model(self.settings)
+        try:
+            yield from self._tool_loop(request, executor, self._cloud, provider="cloud")
+        except ProviderError as exc:
+            yield Event(kind=EventKind.UNSURE, text=f"{why} (the cloud fallback failed: {exc})")
+
+    def _answer(
+        self,
+        text: str,
+        by: str,
+        timings: dict[str, float],
+        provider: str = "local",
+        model: str | None = None,
+    ) -> Event:
         return Event(
             kind=EventKind.ANSWER,
             text=text,
-            data={"by": by, "provider": "local", "model": self.model_name(), "timings": timings},
+            data={
+                "by": by,
+                "provider": provider,
+                "model": model or self.model_name(),
+                "timings": timings,
+            },
         )
 
     def run_command(self, command: str, approve: Approver = decline_all) -> Iterator[Event]:

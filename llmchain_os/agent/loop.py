@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import platform
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from llmchain_os.agent.answer import facts_of
 from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.executor import Executor
 from llmchain_os.agent.plan import Step, StepStatus
 from llmchain_os.agent.request import Request
+from llmchain_os.llm.errors import ModelError, ProviderError
 from llmchain_os.prompts import load_prompt
 from llmchain_os.safety.redact import redact
 from llmchain_os.tools.base import ToolRegistry
@@ -40,6 +41,16 @@ class ToolLoop:
     def _clean(self, text: str) -> str:
         return redact(text) if self.redact_all else text
 
+    @staticmethod
+    def _invoke(bound: Any, messages: list[BaseMessage]) -> Any:
+        try:
+            return bound.invoke(messages)
+        except ModelError:
+            raise
+        except Exception as exc:  # timeouts, refused connections, HTTP errors: one line
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise ProviderError(f"{type(exc).__name__}: {first}"[:300]) from exc
+
     def run(self, request: Request, executor: Executor) -> Iterator[Event]:
         from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
 
@@ -50,7 +61,7 @@ class ToolLoop:
         ]
         for _ in range(self.max_steps):
             yield Event(kind=EventKind.STATUS, text="thinking")
-            reply = bound.invoke(messages)
+            reply = self._invoke(bound, messages)
             if not getattr(reply, "tool_calls", None):
                 yield Event(
                     kind=EventKind.ANSWER, text=str(reply.content).strip(), data={"by": "model"}

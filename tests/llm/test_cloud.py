@@ -1,0 +1,149 @@
+"""The cloud provider and the fallback to it, against llama.cpp's own OpenAI-compatible server.
+
+The "cloud" here is a real HTTP endpoint on 127.0.0.1 serving the embedded GGUF; a socket that
+accepts and never answers stands in for an endpoint that times out.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from llmchain_os.api import ChainResult, ExitCode, Session
+from llmchain_os.config import Settings
+from llmchain_os.llm.cloud import get_cloud_model
+from llmchain_os.llm.models import embedded_model_path
+from tests.fakes import ScriptedChatModel
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def openai_server() -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(embedded_model_path()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_threads",
+            "1",
+            "--n_ctx",
+            "2048",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/models", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("llama_cpp.server did not start")
+                time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """Accepts connections and never answers: a cloud endpoint that hangs."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/v1"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_cloud_model_answers_through_an_openai_compatible_endpoint(openai_server: str) -> None:
+    model = get_cloud_model(Settings(cloud_base_url=openai_server, cloud_model="smollm2"))
+    reply = model.invoke("Say hello in one word.")
+    assert isinstance(reply.content, str) and reply.content.strip()
+
+
+def test_unsure_request_falls_back_to_the_cloud_endpoint(
+    openai_server: str, local_model: object
+) -> None:
+    settings = Settings(cloud_base_url=openai_server, cloud_model="smollm2", n_threads=1)
+    session = Session(settings, model=local_model)  # type: ignore[arg-type]
+    text = "tell me a joke"
+    result = ChainResult.from_events(text, list(session.handle(text)))
+    assert result.provider == "cloud"
+    assert result.model == "smollm2"
+    assert result.error is None and result.unsure is None
+    assert result.answer
+
+
+def test_a_hanging_cloud_endpoint_gives_a_one_line_unsure(
+    silent_endpoint: str, local_model: object
+) -> None:
+    settings = Settings(cloud_base_url=silent_endpoint, cloud_timeout_s=1.0, n_threads=1)
+    session = Session(settings, model=local_model)  # type: ignore[arg-type]
+    text = "tell me a joke"
+    result = ChainResult.from_events(text, list(session.handle(text)))
+    assert result.exit_code == ExitCode.UNSURE
+    assert result.unsure is not None and "cloud fallback failed" in result.unsure
+    assert "\n" not in result.unsure
+    assert result.steps == []
+
+
+def test_nothing_goes_to_the_cloud_when_cloud_is_not_allowed(local_model: object) -> None:
+    cloud = ScriptedChatModel(replies=[])
+    settings = Settings(cloud_base_url="http://127.0.0.1:9/v1", allow_cloud=False, n_threads=1)
+    session = Session(settings, model=local_model, cloud=cloud)  # type: ignore[arg-type]
+    result = ChainResult.from_events("tell me a joke", list(session.handle("tell me a joke")))
+    assert result.exit_code == ExitCode.UNSURE
+    assert cloud.history == []
+
+
+def test_secrets_are_redacted_before_they_reach_the_cloud(local_model: object) -> None:
+    cloud = ScriptedChatModel(replies=["I cannot tell jokes."])
+    session = Session(Settings(n_threads=1), model=local_model, cloud=cloud)  # type: ignore[arg-type]
+    text = "tell me a joke about password=hunter2 and sk-abcdefghijklmnopqrstuvwx"
+    result = ChainResult.from_events(text, list(session.handle(text)))
+    sent = " ".join(str(m.content) for m in cloud.history[0][0])
+    assert "hunter2" not in sent and "sk-abcdefghijklmnopqrstuvwx" not in sent
+    assert "[REDACTED]" in sent
+    assert result.provider == "cloud" and result.answer == "I cannot tell jokes."
