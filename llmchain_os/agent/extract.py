@@ -8,6 +8,7 @@ allows only spans of the request or known values (see ``candidates``).
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Iterable
 from difflib import get_close_matches
 from typing import Any
@@ -41,7 +42,16 @@ RUN_VERB = re.compile(
     r"(?:(?:the\s+)?(?:shell\s+)?command\s+|this:?\s+)?(.+)$",
     re.I,
 )
-PID = re.compile(r"\b(?:pid|process(?:\s+(?:id|number))?|#)\s*#?\s*(\d{1,7})\b", re.I)
+PID = re.compile(r"\b(?:pid|proc|process(?:\s+(?:id|number))?|#)\s*#?\s*(\d{1,7})\b", re.I)
+POLITE_TAIL = re.compile(r"(?:\s+(?:for me|please|pls|plz|thanks|thank you))+\W*$", re.I)
+REMOTE_TARGET = re.compile(
+    r"\b(?:on|at|to|from|in)\s+(?:the\s+)?(?:host|server|box|machine)?\s*"
+    r"(?P<host>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\b"
+    r"|\b(?:every|all|each|other|remote)\s+(?:\w+\s+){0,2}(?:hosts?|servers?|nodes?|boxes)\b"
+    r"|\bthe\s+(?:\w+\s+){0,2}(?:hosts|servers|nodes)\b"
+    r"|\b(?:ssh|ping)\b",
+    re.I,
+)
 # Nouns that name the resource outright beat adjectives that only hint at it.
 MEMORY_NOUNS = re.compile(r"\b(memory|mem|ram|rss|swap)\b", re.I)
 CPU_NOUNS = re.compile(r"\b(cpu|processor|cores?)\b", re.I)
@@ -98,7 +108,31 @@ def find_command(text: str) -> str | None:
     if quoted:
         return next(g for g in quoted.groups() if g)
     m = RUN_VERB.match(text.strip())
-    return m.group(1).strip() if m else None
+    return POLITE_TAIL.sub("", m.group(1)).strip() or None if m else None
+
+
+def bare_command(text: str, english: set[str]) -> str | None:
+    """The whole request is a command line ("ls -la /tmp"): a program on PATH, then flags or
+    paths. A lone word ("uptime", "free") is a question, not a command."""
+    import shutil
+
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return None
+    if len(words) < 2 or words[0].lower() in english or not shutil.which(words[0]):
+        return None
+    if any(w.startswith(("-", "/", "~", "./")) or w in ("|", "&&", ";") for w in words[1:]):
+        return text.strip()
+    return None
+
+
+def remote_target(text: str) -> str | None:
+    """The other host(s) a request is about, if any ("on web-02.prod", "every web host")."""
+    m = REMOTE_TARGET.search(text)
+    if m is None:
+        return None
+    return m.group("host") or m.group(0)
 
 
 def find_process(text: str, names: Iterable[str]) -> dict[str, Any]:
@@ -109,6 +143,16 @@ def find_process(text: str, names: Iterable[str]) -> dict[str, Any]:
     tokens = re.findall(r"[\w.\-:]+", text)
     hits = [t for t in tokens if t in known and t.lower() not in STOP]
     return {"name": max(hits, key=len)} if hits else {}
+
+
+def similar_names(text: str, names: Iterable[str], exclude: set[str]) -> list[str]:
+    """Running process names close to a word of the request ("pyhton3" -> "python3")."""
+    known = sorted(set(names))
+    found: set[str] = set()
+    for word in re.findall(r"[\w.\-:]+", text):
+        if len(word) >= 3 and word.lower() not in STOP and word.lower() not in exclude:
+            found.update(get_close_matches(word, known, n=3, cutoff=0.75))
+    return sorted(found)[:16]
 
 
 def running_names() -> set[str]:
@@ -140,7 +184,7 @@ def _proc(text: str, names: Callable[[], set[str]]) -> dict[str, Any]:
 
 
 def _shell(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
-    command = find_command(text)
+    command = find_command(text) or bare_command(text, set())
     return {"command": command} if command else {}
 
 

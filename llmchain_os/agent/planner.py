@@ -19,12 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from llmchain_os.agent.extract import (
     PID,
+    bare_command,
     candidates,
     extract_args,
     find_command,
     find_process,
     refers_back,
+    remote_target,
     running_names,
+    similar_names,
 )
 from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.request import Request
@@ -37,12 +40,15 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 NONE_LABEL = "_none"
+NEVER_INVENTED = {"command"}  # a command line is spelled out by the user, never made up
 CLAUSE_SPLIT = re.compile(
     r"\s*(?:,?\s*\band then\b|,\s*then\b|;|\band also\b|"
     r"\band\b(?=\s+(?:show|tell|give|list|find|check|get|display|what|how|which)\b))\s*",
     re.I,
 )
-EXPLICIT = re.compile(r"`[^`]+`|^(?:please\s+|can you\s+)?(?:run|execute)\b", re.I)
+EXPLICIT = re.compile(
+    r"`[^`]+`|^(?:please\s+|can you\s+|could you\s+)?(?:run|execute|exec)\b", re.I
+)
 
 
 @dataclass
@@ -139,8 +145,16 @@ class RetrievalPlanner:
         return Step(tool=tool.name, args=args, risk=risk, why=why, refs=refs)
 
     def _choose(self, clause: str, outcome: PlanOutcome) -> tuple[Tool, str]:
-        if "run_shell" in self.registry and EXPLICIT.search(clause) and find_command(clause):
-            return self.registry.get("run_shell"), "the request spells out a command"
+        if "run_shell" in self.registry:
+            command = find_command(clause) if EXPLICIT.search(clause) else None
+            if command or bare_command(clause, self.index.vocabulary):
+                return self.registry.get("run_shell"), "the request spells out a command"
+        host = remote_target(clause)
+        if host is not None:
+            raise Unsure(
+                f"{clause!r} is about another host ({host}); remote hosts are not supported "
+                "yet, and answering with this machine's figures would mislead"
+            )
         named = self._names_process(clause)
         if named:
             return self.registry.get("process_info"), named
@@ -164,6 +178,9 @@ class RetrievalPlanner:
             name = self._ask_choice(clause, close, outcome)
             return self.registry.get(name), f"the model chose it over {_fmt(close)}"
         return self.registry.get(top.tool), f"closest example: {top.example!r}"
+
+    def _similar_processes(self, clause: str) -> list[str]:
+        return similar_names(clause, self.names(), exclude=self.index.vocabulary)
 
     def _names_process(self, clause: str) -> str | None:
         """The intent rule for "is nginx running": a pid, or a running process's own name."""
@@ -197,21 +214,37 @@ class RetrievalPlanner:
         missing = [
             n for n, f in tool.args_model.model_fields.items() if f.is_required() and n not in args
         ]
+        choices: dict[str, list[str]] = {}
         if tool.name == "process_info" and not args:
-            missing = ["name"]  # one of pid / name is required; the model may only pick a word
+            # One of pid / name is needed; the only names worth choosing are running ones.
+            missing, choices["name"] = ["name"], self._similar_processes(clause)
         if not missing:
             return args
-        spans = candidates(clause)
-        if self.model is None or not spans:
+        if NEVER_INVENTED & set(missing):
             raise Unsure(
-                f"I would use {tool.name}, but the request does not say its {' or '.join(missing)}"
+                f"I would use {tool.name}, but the request does not spell out the "
+                f"{' or '.join(missing)} - put it in backticks"
             )
+        for name in missing:
+            choices.setdefault(name, candidates(clause))
+        if any(len(c) == 0 for c in choices.values()) or (
+            self.model is None and any(len(c) != 1 for c in choices.values())
+        ):
+            raise Unsure(
+                f"I would use {tool.name}, but the request does not say its "
+                f"{' or '.join(missing)}"
+                + (
+                    " (no running process matches)"
+                    if ("name" in choices and not choices["name"])
+                    else ""
+                )
+            )
+        if all(len(c) == 1 for c in choices.values()):
+            return {**args, **{n: c[0] for n, c in choices.items()}}
         schema = tool.json_schema()
         sub = {"type": "object", "properties": {n: schema["properties"][n] for n in missing}}
         prompt = load_prompt("fill_args", tool=tool.name, description=tool.description)
-        reply = self._ask(
-            prompt, clause, args_grammar(sub, {n: spans for n in missing}), outcome, max_tokens=64
-        )
+        reply = self._ask(prompt, clause, args_grammar(sub, choices), outcome, max_tokens=64)
         try:
             filled = json.loads(reply)
         except json.JSONDecodeError:

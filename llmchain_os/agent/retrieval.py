@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from difflib import get_close_matches
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOP = frozenset(
@@ -56,6 +57,7 @@ SYNONYMS = {
     "execute": "run",
     "pid": "process",
     "uptime": "up",
+    "loadavg": "load",
 }
 WORD_WEIGHT = 0.7  # the rest goes to character trigrams
 
@@ -117,11 +119,23 @@ class ToolIndex:
         self.labels = [tool for tool, exs in exemplars.items() for _ in exs]
         self.examples = [ex for exs in exemplars.values() for ex in exs]
         self.vocabulary = {w for e in self.examples for w in WORD.findall(e.lower())}
+        self._long_words = sorted(w for w in self.vocabulary if len(w) >= 4)
         self._words = _TfIdf([words(e) for e in self.examples])
         self._grams = _TfIdf([trigrams(e) for e in self.examples])
 
+    def correct(self, text: str) -> str:
+        """Typos mapped to the nearest known word ("memroy" -> "memory"), the rest kept."""
+        out = []
+        for word in WORD.findall(text.lower()):
+            if word not in self.vocabulary and word not in STOP and len(word) >= 4:
+                close = get_close_matches(word, self._long_words, n=1, cutoff=0.8)
+                word = close[0] if close else word
+            out.append(word)
+        return " ".join(out)
+
     def rank(self, text: str) -> list[Match]:
         """Tools by their best score for ``text``, best first."""
+        text = self.correct(text)
         by_word = self._words.cosines(words(text))
         by_gram = self._grams.cosines(trigrams(text))
         best: dict[str, Match] = {}

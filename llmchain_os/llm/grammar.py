@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 MAX_STRING = 120
@@ -75,7 +75,7 @@ class GrammarBuilder:
         return self.string(MAX_STRING)
 
     def object(
-        self, schema: dict[str, Any], where: str, choices: dict[str, Sequence[str]] | None = None
+        self, schema: dict[str, Any], where: str, choices: Mapping[str, Sequence[str]] | None = None
     ) -> str:
         """Every property, in schema order: bounded, and simple for a small model to follow."""
         props: dict[str, Any] = schema.get("properties", {})
@@ -94,7 +94,7 @@ class GrammarBuilder:
         return "\n".join(lines) + "\n"
 
 
-def args_grammar(schema: dict[str, Any], choices: dict[str, Sequence[str]] | None = None) -> str:
+def args_grammar(schema: dict[str, Any], choices: Mapping[str, Sequence[str]] | None = None) -> str:
     """A grammar for one argument object; ``choices`` limits named string fields."""
     builder = GrammarBuilder(schema.get("$defs"))
     return builder.render(builder.add("args", builder.object(schema, "args", choices)))
