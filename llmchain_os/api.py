@@ -83,12 +83,13 @@ class ChainResult(BaseModel):
             self.unsure = ev.text
         elif ev.kind is EventKind.ERROR:
             self.error = ev.text
+            self.exit_code = int(ev.data.get("exit_code", ExitCode.USAGE))
             self.unsure = None
 
     def code(self) -> int:
         statuses = {s.status for s in self.steps}
         if self.error is not None:
-            return ExitCode.NO_MODEL if self.error.startswith("No model:") else ExitCode.USAGE
+            return self.exit_code
         if StepStatus.FAILED in statuses:
             return ExitCode.STEP_FAILED
         if StepStatus.DECLINED in statuses:
@@ -200,13 +201,13 @@ class Session:
         try:
             request = clean_request(text)
         except RequestError as exc:
-            yield Event(kind=EventKind.ERROR, text=str(exc))
+            yield Event(kind=EventKind.ERROR, text=str(exc), data={"exit_code": ExitCode.USAGE})
             return
         executor = Executor(self.registry, policy or Policy(), approve, dry_run)
         try:
             yield from self._handle(request, executor)
         except ModelError as exc:
-            yield Event(kind=EventKind.ERROR, text=f"No model: {exc}")
+            yield Event(kind=EventKind.ERROR, text=str(exc), data={"exit_code": ExitCode.NO_MODEL})
 
     def _handle(self, request: Request, executor: Executor) -> Iterator[Event]:
         from llmchain_os.agent.answer import compose_answer

@@ -85,7 +85,7 @@ class Renderer:
             self.console.print(f"[bold]{escape(ev.text)}[/bold]")
 
     def _on_unsure(self, ev: Event) -> None:
-        self.console.print(f"[yellow]? {escape(ev.text)}[/yellow]")
+        self.console.print(f"[yellow]? {escape(ev.text)}[/yellow]", soft_wrap=True)
 
     def _on_error(self, ev: Event) -> None:
-        self.console.print(f"[red]error:[/red] {escape(ev.text)}")
+        self.console.print(f"[red]error:[/red] {escape(ev.text)}", soft_wrap=True)
