@@ -13,9 +13,9 @@ class PromptError(Exception):
 
 @cache
 def prompts_dir() -> Path:
-    """prompts/ inside the installed package, or beside it in a source checkout."""
+    """prompts/ as shipped inside the wheel (_prompts), or beside the package in a checkout."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "prompts", here.parent / "prompts"):
+    for candidate in (here / "_prompts", here.parent / "prompts"):
         if candidate.is_dir():
             return candidate
     raise PromptError(f"No prompts/ folder beside {here} - reinstall llmchain-os")

@@ -50,5 +50,6 @@ class ScriptedChatModel(BaseChatModel):
 
 def tool_call(name: str, **args: Any) -> AIMessage:
     return AIMessage(
-        content="", tool_calls=[{"name": name, "args": args, "id": f"call_{name}", "type": "tool_call"}]
+        content="",
+        tool_calls=[{"name": name, "args": args, "id": f"call_{name}", "type": "tool_call"}],
     )

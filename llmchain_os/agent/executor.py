@@ -53,15 +53,29 @@ class Executor:
             },
         )
         for step in plan.steps:
-            if self.records and self.records[-1].status is not StepStatus.DONE:
-                yield self._finish(
-                    step, step.risk, StepStatus.SKIPPED, "an earlier step did not run"
-                )
+            if self._blocked():
+                reason = "an earlier step did not run"
+                yield self._finish(step, step.risk, StepStatus.SKIPPED, reason)
                 continue
             yield from self.run_step(step)
 
+    def _blocked(self) -> bool:
+        """A step that did not run stops the plan; a dry run checks every step regardless."""
+        if not self.records or self.dry_run:
+            return False
+        return self.records[-1].status is not StepStatus.DONE
+
     def run_step(self, step: Step) -> Iterator[Event]:
         """One step: resolve references, validate, ask the policy, run, report."""
+        if self.dry_run and step.refs:
+            keys = ", ".join(sorted(set(step.refs.values())))
+            yield self._finish(
+                step,
+                step.risk,
+                StepStatus.SKIPPED,
+                f"dry run: would use the {keys} from the step before",
+            )
+            return
         try:
             step = self._resolve(step)
             tool = self.registry.get(step.tool)

@@ -180,7 +180,9 @@ class RetrievalPlanner:
         return self.registry.get(top.tool), f"closest example: {top.example!r}"
 
     def _similar_processes(self, clause: str) -> list[str]:
-        return similar_names(clause, self.names(), exclude=self.index.vocabulary)
+        return similar_names(
+            clause, self.names(), exclude=self.index.vocabulary_without("process_info")
+        )
 
     def _names_process(self, clause: str) -> str | None:
         """The intent rule for "is nginx running": a pid, or a running process's own name."""
@@ -188,7 +190,8 @@ class RetrievalPlanner:
             return None
         if PID.search(clause):
             return "the request names a pid"
-        names = {n for n in self.names() if len(n) >= 3 and n.lower() not in self.index.vocabulary}
+        common = self.index.vocabulary_without("process_info")
+        names = {n for n in self.names() if len(n) >= 3 and n.lower() not in common}
         found = find_process(clause, names)
         return f"the request names the running process {found['name']!r}" if found else None
 
@@ -248,7 +251,14 @@ class RetrievalPlanner:
         try:
             filled = json.loads(reply)
         except json.JSONDecodeError:
-            raise Unsure(f"I could not work out the {', '.join(missing)} for {tool.name}") from None
+            filled = None
+        # The grammar should make anything else impossible; a provider may ignore grammars.
+        if not (
+            isinstance(filled, dict)
+            and set(filled) == set(missing)
+            and all(filled[n] in choices[n] for n in missing)
+        ):
+            raise Unsure(f"I could not work out the {', '.join(missing)} for {tool.name}")
         return {**args, **filled}
 
     def _ask(

@@ -18,8 +18,11 @@ class Request:
     source: str = "text"  # text | voice | api | cli
 
 
+KEEP = "\t\n\u200c\u200d"  # tabs, newlines, and the zero-width (non-)joiners words use
+
+
 def _is_junk(ch: str) -> bool:
-    return unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} and ch not in "\t\n"
+    return unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} and ch not in KEEP
 
 
 def clean_request(raw: str | bytes, source: str = "text") -> Request:

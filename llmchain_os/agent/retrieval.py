@@ -123,6 +123,15 @@ class ToolIndex:
         self._words = _TfIdf([words(e) for e in self.examples])
         self._grams = _TfIdf([trigrams(e) for e in self.examples])
 
+    def vocabulary_without(self, tool: str) -> set[str]:
+        """Words of every example but ``tool``'s (whose examples name things: nginx, pid 42)."""
+        return {
+            w
+            for label, example in zip(self.labels, self.examples, strict=True)
+            if label != tool
+            for w in WORD.findall(example.lower())
+        }
+
     def correct(self, text: str) -> str:
         """Typos mapped to the nearest known word ("memroy" -> "memory"), the rest kept."""
         out = []

@@ -46,8 +46,23 @@ class GrammarBuilder:
         self.rules[name] = body
         return name
 
-    def string(self, max_len: int) -> str:
-        return self.add(f"str{max_len}", f'"\\"" char{{0,{max_len}}} "\\""')
+    def string(self, max_len: int, min_len: int = 0) -> str:
+        low = min(min_len, max_len)
+        name = f"str{max_len}" if not low else f"str{low}-{max_len}"
+        return self.add(name, f'"\\"" char{{{low},{max_len}}} "\\""')
+
+    @staticmethod
+    def integer(schema: dict[str, Any]) -> str:
+        """Digits within the schema's bounds: a short range is spelled out value by value."""
+        lo, hi = schema.get("minimum"), schema.get("maximum")
+        if lo is not None and hi is not None and 0 <= hi - lo <= 200:
+            return "(" + " | ".join(f'"{n}"' for n in range(int(lo), int(hi) + 1)) + ")"
+        digits = len(str(int(hi))) if hi is not None and hi >= 0 else MAX_DIGITS
+        if lo is not None and lo >= 1:
+            return "[1-9]" + (f" [0-9]{{0,{digits - 1}}}" if digits > 1 else "")
+        if lo is not None and lo >= 0:
+            return f"[0-9]{{1,{digits}}}"
+        return "int"
 
     def value(self, schema: dict[str, Any], where: str, choices: Sequence[str] = ()) -> str:
         if "$ref" in schema:
@@ -57,14 +72,19 @@ class GrammarBuilder:
         if "const" in schema:
             return literal(schema["const"])
         if "anyOf" in schema:
-            alts = [self.value(s, f"{where}-{i}", choices) for i, s in enumerate(schema["anyOf"])]
+            # With fixed choices the value must be one of them: null is not a choice.
+            branches = [s for s in schema["anyOf"] if not (choices and s.get("type") == "null")]
+            alts = [self.value(s, f"{where}-{i}", choices) for i, s in enumerate(branches)]
             return "(" + " | ".join(alts) + ")"
         kind = schema.get("type")
         if kind == "string":
             if choices:
                 return "(" + " | ".join(literal(c) for c in choices) + ")"
-            return self.string(min(int(schema.get("maxLength", MAX_STRING)), MAX_STRING))
-        simple = {"integer": "int", "number": "num", "boolean": "bool", "null": "null"}
+            longest = min(int(schema.get("maxLength", MAX_STRING)), MAX_STRING)
+            return self.string(longest, int(schema.get("minLength", 0)))
+        if kind == "integer":
+            return self.integer(schema)
+        simple = {"number": "num", "boolean": "bool", "null": "null"}
         if kind in simple:
             return simple[kind]
         if kind == "object":

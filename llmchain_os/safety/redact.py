@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 PATTERNS = [
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+    # A key cut short (by head, or an output cap) is still a key: mask to its end or the text's.
+    re.compile(
+        r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S
+    ),
     re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),  # AWS access key id
     re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}\b"),  # OpenAI-style keys
     re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),  # GitHub tokens
@@ -15,7 +18,7 @@ PATTERNS = [
 ]
 ASSIGNMENT = re.compile(
     r"(?i)\b([\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)[\w.-]*)"
-    r"(\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
+    r"(\"?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s,}]+)"
 )
 MASK = "[REDACTED]"
 

@@ -166,7 +166,10 @@ def _find(pid: int | None, name: str | None) -> tuple[psutil.Process, int]:
 
 
 @tool(risk=Risk.READ)
-def process_info(pid: int | None = None, name: str | None = None) -> ProcessInfo:
+def process_info(
+    pid: Annotated[int | None, Field(ge=1)] = None,
+    name: Annotated[str | None, Field(min_length=1, max_length=256)] = None,
+) -> ProcessInfo:
     """Details of one process, by pid or by name: status, user, CPU, memory, command."""
     proc, others = _find(pid, name)
     try:

@@ -36,7 +36,9 @@ def test_retrieval_planner_gets_nine_in_ten_right(name: str, named_processes: No
 
 
 @pytest.mark.model
-def test_planner_with_the_embedded_model_is_no_worse(named_processes: None, local_model: object) -> None:
+def test_planner_with_the_embedded_model_is_no_worse(
+    named_processes: None, local_model: object
+) -> None:
     cases = load_cases(DATA / "planner_holdout.jsonl")
     alone = run(cases, RetrievalPlanner(builtin_registry()), None, False)
     planner = RetrievalPlanner(builtin_registry(), local_model)  # type: ignore[arg-type]
@@ -50,5 +52,10 @@ def test_out_of_scope_requests_never_plan_a_shell_command(named_processes: None)
         report = run(load_cases(Path(path)), planner, None, False)
         for row in report["rows"]:
             if row["expected"] is None:
-                assert row["got"] in (None, "system_overview", "top_processes", "disk_usage",
-                                      "process_info"), row
+                assert row["got"] in (
+                    None,
+                    "system_overview",
+                    "top_processes",
+                    "disk_usage",
+                    "process_info",
+                ), row

@@ -114,93 +114,34 @@ def test_command_is_denied(command: str) -> None:
     assert assessment.risk is not Risk.READ
 
 
-# Commands that change or delete something while every program in them looks read-only.
+# Commands that change or delete something while every program in them looks read-only
+# (each was classed read once: env and sudo wrap, newlines and # split, flags that write).
 MISREAD = [
-    pytest.param(
-        "env rm f",
-        marks=pytest.mark.xfail(
-            strict=True, reason="BUG: `env` runs its arguments as a command but is READ_ONLY"
-        ),
-    ),
-    pytest.param(
-        "ls\nrm f",
-        marks=pytest.mark.xfail(
-            strict=True, reason="BUG: a newline separates commands in bash; shlex treats it as space"
-        ),
-    ),
-    pytest.param(
-        "echo a#;rm f",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG: shlex starts a comment at any '#', bash only at a word's start: rm runs",
-        ),
-    ),
-    pytest.param(
-        "sed '1e rm f' x",
-        marks=pytest.mark.xfail(
-            strict=True, reason="BUG: GNU sed's `e` command runs a shell command"
-        ),
-    ),
-    pytest.param(
-        "journalctl --vacuum-size=1M",
-        marks=pytest.mark.xfail(strict=True, reason="BUG: --vacuum-* deletes journal files"),
-    ),
-    pytest.param(
-        "find . -fprintf out %p",
-        marks=pytest.mark.xfail(
-            strict=True, reason="BUG: -fprintf/-fprint0 write files; only -fprint is listed"
-        ),
-    ),
-    pytest.param(
-        "sort -o f f",
-        marks=pytest.mark.xfail(strict=True, reason="BUG: sort -o writes the output file"),
-    ),
-    pytest.param(
-        "mount /dev/sda1 /mnt",
-        marks=pytest.mark.xfail(
-            strict=True, reason="BUG: WRITING_FLAGS['mount'] is empty, so mounting is read"
-        ),
-    ),
-    pytest.param(
-        "ip link set eth0 down",
-        marks=pytest.mark.xfail(strict=True, reason="BUG: `ip ... set` changes the network"),
-    ),
-    pytest.param(
-        "hostname newname",
-        marks=pytest.mark.xfail(strict=True, reason="BUG: `hostname NAME` renames the machine"),
-    ),
+    "env rm f",
+    "ls\nrm f",
+    "echo a#;rm f",
+    "sed '1e rm f' x",
+    "journalctl --vacuum-size=1M",
+    "find . -fprintf out %p",
+    "sort -o f f",
+    "mount /dev/sda1 /mnt",
+    "ip link set eth0 down",
+    "hostname newname",
 ]
 
 
-@pytest.mark.parametrize(
-    "command", [*DESTRUCTIVE, *DENIED, *PRIVILEGED, *REMOTE, *WRITE, *MISREAD]
-)
+@pytest.mark.parametrize("command", [*DESTRUCTIVE, *DENIED, *PRIVILEGED, *REMOTE, *WRITE, *MISREAD])
 def test_no_command_that_changes_anything_is_classed_read(command: str) -> None:
     assert classify_command(command).risk is not Risk.READ
 
 
-# Variants of `rm -rf /` and `rm -rf ~` that the deny rule means to catch but misses.
+# Spellings of `rm -rf /` and `rm -rf ~` that must all be denied.
 @pytest.mark.parametrize(
     "command",
     [
-        pytest.param(
-            "rm -rf --no-preserve-root /",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: DENY's (-\\w+\\s+)* cannot match '--no-preserve-root', the one "
-                "form of rm -rf / that GNU rm actually carries out",
-            ),
-        ),
-        pytest.param(
-            "rm --recursive --force /",
-            marks=pytest.mark.xfail(strict=True, reason="BUG: long options escape the deny rule"),
-        ),
-        pytest.param(
-            "rm -rf ~/",
-            marks=pytest.mark.xfail(
-                strict=True, reason="BUG: '~/' (trailing slash) escapes the home-directory rule"
-            ),
-        ),
+        "rm -rf --no-preserve-root /",
+        "rm --recursive --force /",
+        "rm -rf ~/",
     ],
 )
 def test_rm_of_the_whole_filesystem_or_home_is_denied_in_every_spelling(command: str) -> None:

@@ -161,11 +161,6 @@ def test_process_info_without_pid_or_name_asks_for_one() -> None:
         run("process_info")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: process_info(pid=-1) lets psutil's ValueError escape instead of a ToolError "
-    "(processes.py:_find catches only NoSuchProcess; pid has no lower bound)",
-)
 def test_process_info_of_a_negative_pid_raises_tool_error() -> None:
     with pytest.raises(ToolError):
         run("process_info", pid=-1)

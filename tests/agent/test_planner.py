@@ -1,0 +1,226 @@
+"""RetrievalPlanner: tool by retrieval and rules, arguments by extraction, the model only for
+ties and missing arguments (under a grammar), and "unsure" rather than a guess."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from llmchain_os.agent.planner import NONE_LABEL, PlanOutcome, RetrievalPlanner
+from llmchain_os.agent.request import Request
+from llmchain_os.agent.retrieval import ToolIndex
+from llmchain_os.prompts import load_exemplars
+from llmchain_os.safety.risk import Risk
+from llmchain_os.tools.base import ToolOutput, ToolRegistry, builtin_registry, tool
+from tests.fakes import ScriptedChatModel
+
+RUNNING = {"sleep", "nginx"}
+
+
+def planner(model: Any = None, names: set[str] = RUNNING) -> RetrievalPlanner:
+    return RetrievalPlanner(builtin_registry(), model, names=lambda: set(names))
+
+
+def plan(text: str, model: Any = None, names: set[str] = RUNNING) -> PlanOutcome:
+    return planner(model, names).plan(Request(text))
+
+
+def only_step(outcome: PlanOutcome) -> tuple[str, dict[str, Any]]:
+    assert outcome.unsure is None, outcome.unsure
+    assert outcome.plan is not None and len(outcome.plan.steps) == 1
+    step = outcome.plan.steps[0]
+    return step.tool, step.args
+
+
+def grammar_strings(grammar: str) -> set[str]:
+    """The JSON string literals a GBNF grammar allows (keys included)."""
+    return set(re.findall(r'"\\"((?:[^"\\]|\\\\.)*)\\""', grammar))
+
+
+# -- without a model: rules, retrieval and extraction only ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "tool_name", "args"),
+    [
+        ("how full is /var/log", "disk_usage", {"path": "/var/log"}),
+        ("how full is my home", "disk_usage", {"path": "~"}),
+        ("details of pid 1", "process_info", {"pid": 1}),
+        ("is sleep running", "process_info", {"name": "sleep"}),
+        ("run `uname -a`", "run_shell", {"command": "uname -a"}),
+    ],
+)
+def test_request_plans_the_tool_with_its_arguments(
+    text: str, tool_name: str, args: dict[str, Any]
+) -> None:
+    assert only_step(plan(text)) == (tool_name, args)
+
+
+def test_busiest_processes_with_a_count() -> None:
+    name, args = only_step(plan("show me the 5 busiest processes"))
+    assert name == "top_processes"
+    assert args["limit"] == 5
+    assert args.get("sort_by", "cpu") == "cpu"
+
+
+def test_memory_hogs_with_a_number_word() -> None:
+    assert only_step(plan("top ten memory hogs")) == (
+        "top_processes",
+        {"sort_by": "memory", "limit": 10},
+    )
+
+
+def test_is_nginx_running_asks_process_info_about_nginx() -> None:
+    assert only_step(plan("is nginx running")) == ("process_info", {"name": "nginx"})
+
+
+@pytest.mark.parametrize(
+    ("command", "risk"),
+    [("uname -a", Risk.READ), ("rm -rf x", Risk.DESTRUCTIVE), ("touch f", Risk.WRITE)],
+)
+def test_run_shell_step_carries_the_risk_of_its_command(command: str, risk: Risk) -> None:
+    outcome = plan(f"run `{command}`")
+    assert only_step(outcome) == ("run_shell", {"command": command})
+    assert outcome.plan.steps[0].risk is risk
+
+
+def test_off_topic_request_is_unsure() -> None:
+    outcome = plan("tell me a joke")
+    assert outcome.plan is None
+    assert outcome.unsure
+
+
+def test_two_clauses_plan_two_steps_and_the_second_refers_to_the_first() -> None:
+    outcome = plan("find the biggest process and show its details")
+
+    assert outcome.unsure is None
+    first, second = outcome.plan.steps
+    assert first.tool == "top_processes"
+    assert first.args.get("sort_by") == "memory"
+    assert second.tool == "process_info"
+    assert second.refs == {"pid": "pid"}
+    assert second.args == {}
+
+
+def test_planner_without_a_model_never_calls_one() -> None:
+    outcome = plan("show disk and memory")
+    assert outcome.model_calls == 0
+    assert outcome.plan is not None
+
+
+# -- with a scripted model: only the narrow questions, under a grammar ---------------------
+
+TIE = "show disk and memory"
+
+
+def close_tools(text: str) -> list[str]:
+    p = planner()
+    ranked = [m for m in p.index.rank(text) if m.tool != NONE_LABEL]
+    return [m.tool for m in ranked[:3] if m.score >= ranked[0].score - p.margin]
+
+
+def test_tie_between_tools_is_settled_by_the_model_under_a_choice_grammar() -> None:
+    close = close_tools(TIE)
+    assert len(close) >= 2, "precondition: retrieval cannot separate the top tools"
+    runner_up = close[1]  # not retrieval's first choice: proves the model's answer is used
+    model = ScriptedChatModel(replies=[f'"{runner_up}"'])
+
+    outcome = plan(TIE, model)
+
+    assert only_step(outcome)[0] == runner_up
+    assert outcome.model_calls == 1
+    ((_, kwargs),) = model.history
+    assert grammar_strings(kwargs["grammar"]) == set(close)
+
+
+def test_clear_winner_does_not_ask_the_model() -> None:
+    model = ScriptedChatModel(replies=[])  # any call would raise: the script is empty
+    outcome = plan("how full is /var/log", model)
+    assert only_step(outcome) == ("disk_usage", {"path": "/var/log"})
+    assert model.history == []
+
+
+def test_process_name_is_chosen_by_the_model_among_similar_running_names() -> None:
+    running = {"worker-a", "worker-b", "sleep", "nginx"}
+    model = ScriptedChatModel(replies=['{"name": "worker-b"}'])
+
+    outcome = plan("show details of the worker process", model, running)
+
+    assert only_step(outcome) == ("process_info", {"name": "worker-b"})
+    ((_, kwargs),) = model.history
+    assert grammar_strings(kwargs["grammar"]) - {"name"} == {"worker-a", "worker-b"}
+
+
+def test_unknown_process_name_is_unsure_without_a_guess() -> None:
+    model = ScriptedChatModel(replies=[])
+    outcome = plan("show details of the foo process", model)
+    assert outcome.plan is None
+    assert outcome.unsure
+    assert model.history == []
+
+
+# A tool with a required string that no extractor knows: the model fills it from request words.
+class Account(ToolOutput):
+    user: str
+
+
+@tool(risk=Risk.READ)
+def lookup_user(user: str) -> Account:
+    """Account details of one user."""
+    return Account(user=user)
+
+
+def user_planner(model: Any) -> RetrievalPlanner:
+    index = ToolIndex(
+        {
+            "lookup_user": ["look up the user alice", "account details of user bob"],
+            NONE_LABEL: load_exemplars()[NONE_LABEL],
+        }
+    )
+    return RetrievalPlanner(ToolRegistry([lookup_user]), model, names=set, index=index)
+
+
+USER_REQUEST = "look up account details of carol"
+
+
+def test_missing_argument_is_filled_from_request_words_under_a_grammar() -> None:
+    model = ScriptedChatModel(replies=['{"user": "carol"}'])
+
+    outcome = user_planner(model).plan(Request(USER_REQUEST))
+
+    assert only_step(outcome) == ("lookup_user", {"user": "carol"})
+    ((_, kwargs),) = model.history
+    allowed = grammar_strings(kwargs["grammar"]) - {"user"}
+    assert "carol" in allowed
+    assert allowed <= set(USER_REQUEST.split())
+    assert not re.search(r"\bstr\d+\b", kwargs["grammar"]), "no free-text string rule"
+
+
+@pytest.mark.parametrize("reply", ["carol", "{user: carol}", "", '{"user": "carol"'])
+def test_reply_that_is_not_json_is_unsure_never_a_guess(reply: str) -> None:
+    outcome = user_planner(ScriptedChatModel(replies=[reply])).plan(Request(USER_REQUEST))
+    assert outcome.plan is None
+    assert outcome.unsure
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '"carol"',
+        '["carol"]',
+        '{"user": "mallory"}',
+    ],
+)
+def test_reply_outside_the_allowed_answers_is_unsure(reply: str) -> None:
+    outcome = user_planner(ScriptedChatModel(replies=[reply])).plan(Request(USER_REQUEST))
+    assert outcome.plan is None
+    assert outcome.unsure
+
+
+def test_null_process_name_from_the_model_is_unsure() -> None:
+    model = ScriptedChatModel(replies=['{"name": null}'])
+    outcome = plan("show details of the worker process", model, {"worker-a", "worker-b"})
+    assert outcome.plan is None
+    assert outcome.unsure
