@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from llmchain_os import __version__
-from llmchain_os.config import ConfigError, Settings, config_file, load_settings
 
 if TYPE_CHECKING:
     from llmchain_os.agent.plan import Step
     from llmchain_os.agent.policy import Decision
+    from llmchain_os.api import Session
+    from llmchain_os.config import Settings
 
 EXIT_USAGE = 2
 
@@ -48,24 +49,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     opts = build_parser().parse_args(argv)
+    overrides = {"model_path": opts.model, "n_threads": opts.threads}
+    if opts.command is None:
+        return cmd_shell(overrides)
+    from llmchain_os.config import ConfigError, load_settings
+
     try:
-        settings = load_settings({"model_path": opts.model, "n_threads": opts.threads})
+        settings = load_settings(overrides)
     except ConfigError as exc:
         print(f"llmos: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    command = opts.command or "shell"
     try:
-        return int(COMMANDS[command](opts, settings))
+        return int(COMMANDS[opts.command](opts, settings))
     except BrokenPipeError:  # `llmos run ... | head`: the reader left; that is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
 
-def cmd_shell(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.api import Session
+def cmd_shell(overrides: dict[str, Any]) -> int:
+    """The shell shows its prompt first; settings, tools and the model load behind it."""
     from llmchain_os.repl.app import run_repl
 
-    return run_repl(Session(settings))
+    def start() -> Session:
+        from llmchain_os.api import Session
+        from llmchain_os.config import load_settings
+
+        return Session(load_settings(overrides))
+
+    return run_repl(start)
 
 
 def cmd_run(opts: argparse.Namespace, settings: Settings) -> int:
@@ -103,6 +114,8 @@ def _ask_tty(step: Step, decision: Decision) -> bool:
 
 
 def cmd_config(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.paths import config_file
+
     if opts.action == "path":
         print(config_file())
         return 0
@@ -134,7 +147,6 @@ def cmd_tools(opts: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS: dict[str, Any] = {
-    "shell": cmd_shell,
     "run": cmd_run,
     "config": cmd_config,
     "doctor": cmd_doctor,

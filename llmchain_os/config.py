@@ -1,4 +1,4 @@
-"""Settings: where they come from, and the XDG places llmchain-os keeps its files.
+"""Settings, and where they come from.
 
 The lookup order, highest first:
   1. flags given on the command line (passed in as ``overrides``)
@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-APP = "llmchain-os"
+from llmchain_os.paths import config_file
 
 
 class ConfigError(Exception):
@@ -63,27 +63,6 @@ class Settings(BaseModel):
 ENV_PREFIX = "LLMOS_"
 # Env names that are not simply LLMOS_<FIELD>, kept short for the common ones.
 ENV_ALIASES = {"LLMOS_MODEL": "model_path", "LLMOS_THREADS": "n_threads"}
-
-
-def _xdg(var: str, fallback: str) -> Path:
-    base = os.environ.get(var) or str(Path.home() / fallback)
-    return Path(base) / APP
-
-
-def config_dir() -> Path:
-    return _xdg("XDG_CONFIG_HOME", ".config")
-
-
-def data_dir() -> Path:
-    return _xdg("XDG_DATA_HOME", ".local/share")
-
-
-def state_dir() -> Path:
-    return _xdg("XDG_STATE_HOME", ".local/state")
-
-
-def config_file() -> Path:
-    return Path(os.environ.get("LLMOS_CONFIG") or config_dir() / "config.toml")
 
 
 def load_file_settings(path: Path) -> dict[str, Any]:

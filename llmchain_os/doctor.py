@@ -6,8 +6,9 @@ import importlib.metadata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from llmchain_os.config import Settings, config_file, state_dir
+from llmchain_os.config import Settings
 from llmchain_os.llm.cloud import cloud_configured
+from llmchain_os.paths import config_file, state_dir
 
 
 @dataclass(frozen=True)

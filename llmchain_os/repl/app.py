@@ -7,41 +7,50 @@ Ctrl-D (or /exit) leaves it.
 
 from __future__ import annotations
 
+import asyncio
 import io
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import WordCompleter
+from prompt_toolkit.formatted_text import HTML
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
-from rich.console import Console
+from prompt_toolkit.shortcuts import print_formatted_text
 
-from llmchain_os.agent.events import Event, EventKind
-from llmchain_os.agent.plan import Step
-from llmchain_os.agent.policy import Decision
-from llmchain_os.config import state_dir
+from llmchain_os.paths import state_dir
 from llmchain_os.repl.commands import SLASH_COMMANDS, run_slash
-from llmchain_os.repl.render import Renderer
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
+    from rich.console import Console
     from rich.status import Status
 
+    from llmchain_os.agent.events import Event
+    from llmchain_os.agent.plan import Step
+    from llmchain_os.agent.policy import Decision
     from llmchain_os.api import Session
+    from llmchain_os.repl.render import Renderer
 
 PROMPT = "llmos> "
+EXIT_USAGE = 2  # the session could not start (a bad setting): the same code as `llmos run`
 
 
 @dataclass
 class Environment:
-    """What the shell talks to. Defaults are the real terminal and the XDG history file."""
+    """What the shell talks to. Defaults are the real terminal and the XDG history file.
+
+    ``console`` (rich) is made on first use when not given: importing rich is left until after
+    the prompt is up.
+    """
 
     input: Input | None = None
     output: Output | None = None
-    console: Console = field(default_factory=Console)
+    console: Console | None = None
     history_path: Path | None = None
 
     def history(self) -> History:
@@ -56,11 +65,15 @@ class Environment:
 class Shell:
     """One interactive session: reads lines, dispatches them, renders the events."""
 
-    def __init__(self, session: Session, env: Environment) -> None:
-        self.session = session
+    def __init__(self, session: Session | Callable[[], Session], env: Environment) -> None:
+        """``session`` may be a factory: it then runs in the background while the prompt is up,
+        so the prompt does not wait for settings, tools and the model to load."""
+        self._session: Session | None = None if callable(session) else session
+        self._factory = session if callable(session) else None
+        self._loader: threading.Thread | None = None
+        self._load_error: Exception | None = None
         self.env = env
-        self.console = env.console
-        self.renderer = Renderer(self.console)
+        self._renderer: Renderer | None = None
         self.prompt = PromptSession[str](
             history=env.history(),
             completer=WordCompleter(self._words, sentence=True),
@@ -69,27 +82,98 @@ class Shell:
         )
         self.status: Status | None = None
         self.running = True
+        self.status_code = 0
+
+    @property
+    def session(self) -> Session:
+        """The session; waits for the background start and re-raises its error, if any."""
+        if self._session is None:
+            self._start_session()  # no-op when it is already under way
+            if self._loader is not None:
+                self._loader.join()
+            if self._load_error is not None:
+                raise self._load_error
+            assert self._session is not None
+        return self._session
+
+    def _start_soon(self) -> None:
+        asyncio.get_running_loop().call_soon(self._start_session)
+
+    def _start_session(self) -> None:
+        if self._loader is not None:
+            return
+        if self._factory is None:
+            if self._session is not None:
+                self._session.preload()
+            return
+        factory = self._factory
+
+        def start() -> None:
+            try:
+                session = factory()
+                session.preload()
+                self._session = session
+            except Exception as exc:  # reported on the first line that needs the session
+                self._load_error = exc
+
+        self._loader = threading.Thread(target=start, name="llmos-start", daemon=True)
+        self._loader.start()
+
+    @property
+    def console(self) -> Console:
+        if self.env.console is None:
+            from rich.console import Console
+
+            self.env.console = Console()
+        return self.env.console
+
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            from llmchain_os.repl.render import Renderer
+
+            self._renderer = Renderer(self.console)
+        return self._renderer
+
+    def _banner(self) -> None:
+        text = "llmchain-os - ask about this machine in plain words."
+        hint = "/help for commands, Ctrl-D to leave."
+        if self.env.console is not None:
+            self.console.print(f"[bold]{text}[/bold] [dim]{hint}[/dim]")
+        else:
+            print_formatted_text(
+                HTML(f"<b>{text}</b> <ansibrightblack>{hint}</ansibrightblack>"),
+                output=self.prompt.output,
+            )
 
     def _words(self) -> list[str]:
         return [*SLASH_COMMANDS, *self.session.registry.names()]
 
     def run(self) -> int:
-        self.console.print(
-            "[bold]llmchain-os[/bold] - ask about this machine in plain words. "
-            "[dim]/help for commands, Ctrl-D to leave.[/dim]"
-        )
-        self.session.preload()
+        self._banner()
+        started = False
         while self.running:
             try:
-                line = self.prompt.prompt(PROMPT)
+                # The session starts once the first prompt is on the screen, not before it.
+                line = self.prompt.prompt(PROMPT, pre_run=None if started else self._start_soon)
+                started = True
             except KeyboardInterrupt:
                 continue  # Ctrl-C at the prompt clears the line, as in bash
             except EOFError:
                 break
             self.dispatch(line)
-        return 0
+        return self.status_code
 
     def dispatch(self, line: str) -> None:
+        try:
+            self._dispatch(line)
+        except Exception as exc:
+            if exc is not self._load_error:
+                raise
+            self.console.print(f"llmos: {exc}", style="red", markup=False)
+            self.running, self.status_code = False, EXIT_USAGE
+
+    def _dispatch(self, line: str) -> None:
         text = line.strip()
         if not text:
             self.console.print("[dim](empty - type a request, or /help)[/dim]")
@@ -104,6 +188,8 @@ class Shell:
 
     def consume(self, events: Iterator[Event]) -> None:
         """Render events as they come, with a spinner while waiting; Ctrl-C cancels."""
+        from llmchain_os.agent.events import EventKind
+
         try:
             with self._spinner():
                 for ev in events:
@@ -146,11 +232,13 @@ class _NoSpinner:
         return None
 
 
-def run_repl(session: Session, env: Environment | None = None) -> int:
+def run_repl(session: Session | Callable[[], Session], env: Environment | None = None) -> int:
     """Run the shell until the user leaves; returns the exit status."""
     return Shell(session, env or Environment()).run()
 
 
 def string_console(width: int = 120) -> Console:
     """A console that records to memory (tests, and callers that want the text)."""
+    from rich.console import Console
+
     return Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)

@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-
 if TYPE_CHECKING:
     from prompt_toolkit.history import History
+    from rich.console import Console
 
     from llmchain_os.api import Session
 
@@ -27,10 +24,12 @@ Every plan is shown with its risk; anything beyond reading asks you first.
 
 
 def _help(session: Session, console: Console, history: History) -> None:
-    console.print(escape(HELP))
+    console.print(HELP, markup=False, highlight=False)
 
 
 def _tools(session: Session, console: Console, history: History) -> None:
+    from rich.table import Table
+
     table = Table(title="Tools", title_justify="left", show_edge=False)
     for col in ("name", "risk", "arguments", "what it does"):
         table.add_column(col, overflow="fold")
@@ -42,6 +41,8 @@ def _tools(session: Session, console: Console, history: History) -> None:
 
 
 def _model(session: Session, console: Console, history: History) -> None:
+    from rich.markup import escape
+
     from llmchain_os.llm.models import default_threads, resolve_model
 
     settings = session.settings
@@ -65,10 +66,10 @@ def _model(session: Session, console: Console, history: History) -> None:
 def _history(session: Session, console: Console, history: History) -> None:
     entries = list(history.load_history_strings())[:20]
     for entry in reversed(entries):
-        console.print(f"  {escape(entry)}")
+        console.print(f"  {entry}", markup=False, highlight=False)
 
 
-Handler = Callable[["Session", Console, "History"], None]
+Handler = Callable[["Session", "Console", "History"], None]
 SLASH: dict[str, Handler] = {
     "/help": _help,
     "/tools": _tools,
@@ -85,7 +86,7 @@ def run_slash(text: str, session: Session, console: Console, history: History) -
         return False
     handler = SLASH.get(name)
     if handler is None:
-        console.print(f"[yellow]Unknown command {escape(name)} - /help lists them[/yellow]")
+        console.print(f"Unknown command {name} - /help lists them", style="yellow", markup=False)
         return True
     handler(session, console, history)
     return True
