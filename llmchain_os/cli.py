@@ -83,10 +83,13 @@ def cmd_run(opts: argparse.Namespace, settings: Settings) -> int:
     from llmchain_os.agent.policy import Policy
     from llmchain_os.api import ChainResult, Session
 
-    text = " ".join(opts.request)
+    # argv bytes that are not UTF-8 reach us as surrogates: hand the bytes on, so the request
+    # check refuses them in one line, and keep a printable copy for the JSON.
+    raw = " ".join(opts.request).encode("utf-8", "surrogateescape")
+    text = raw.decode("utf-8", "replace")
     policy = Policy(auto_write=opts.yes, auto_destructive=opts.yes_destructive)
     ask = sys.stdin.isatty() and not opts.json
-    events = Session(settings).handle(text, _ask_tty if ask else _decline, opts.dry_run, policy)
+    events = Session(settings).handle(raw, _ask_tty if ask else _decline, opts.dry_run, policy)
     if opts.json:
         result = ChainResult.from_events(text, list(events))
         print(result.model_dump_json(indent=2))

@@ -20,7 +20,8 @@ from llmchain_os.agent.request import Request
 from llmchain_os.llm.errors import ModelError, ProviderError
 from llmchain_os.prompts import load_prompt
 from llmchain_os.safety.redact import redact
-from llmchain_os.tools.base import ToolRegistry
+from llmchain_os.safety.risk import Risk
+from llmchain_os.tools.base import ToolError, ToolRegistry
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -40,6 +41,16 @@ class ToolLoop:
 
     def _clean(self, text: str) -> str:
         return redact(text) if self.redact_all else text
+
+    def _step(self, name: str, args: dict[str, Any]) -> Step:
+        """The model's call as a step, with the risk the policy will see (shown in the plan)."""
+        risk = Risk.WRITE  # an unknown tool or bad arguments will fail; never show it as read
+        try:
+            tool = self.registry.get(name)
+            risk = tool.assess(tool.parse_args(args)).risk
+        except ToolError:
+            pass
+        return Step(tool=name, args=args, risk=risk, why="the model called it")
 
     @staticmethod
     def _invoke(bound: Any, messages: list[BaseMessage]) -> Any:
@@ -68,7 +79,7 @@ class ToolLoop:
                 )
                 return
             call = reply.tool_calls[0]
-            step = Step(tool=call["name"], args=call["args"], why="the model called it")
+            step = self._step(call["name"], call["args"])
             yield Event(kind=EventKind.PLAN, data={"plan": [step.public()], "source": "tools"})
             yield from executor.run_step(step)
             record = executor.records[-1]
