@@ -301,8 +301,9 @@ class Session:
     def run_command(self, command: str, approve: Approver = decline_all) -> Iterator[Event]:
         """``!cmd`` in the shell: the user's own command line, still through the policy."""
         executor = Executor(self.registry, Policy(), approve)
+        args = {"command": command}
+        risk = self.registry.risk_of("run_shell", args)
         plan = Plan(
-            steps=[Step(tool="run_shell", args={"command": command}, why="typed with !")],
-            source="user",
+            steps=[Step(tool="run_shell", args=args, risk=risk, why="typed with !")], source="user"
         )
         yield from executor.execute(plan)

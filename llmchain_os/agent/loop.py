@@ -20,8 +20,7 @@ from llmchain_os.agent.request import Request
 from llmchain_os.llm.errors import ModelError, ProviderError
 from llmchain_os.prompts import load_prompt
 from llmchain_os.safety.redact import redact
-from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.base import ToolError, ToolRegistry
+from llmchain_os.tools.base import ToolRegistry
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -44,12 +43,7 @@ class ToolLoop:
 
     def _step(self, name: str, args: dict[str, Any]) -> Step:
         """The model's call as a step, with the risk the policy will see (shown in the plan)."""
-        risk = Risk.WRITE  # an unknown tool or bad arguments will fail; never show it as read
-        try:
-            tool = self.registry.get(name)
-            risk = tool.assess(tool.parse_args(args)).risk
-        except ToolError:
-            pass
+        risk = self.registry.risk_of(name, args)
         return Step(tool=name, args=args, risk=risk, why="the model called it")
 
     @staticmethod

@@ -80,6 +80,8 @@ class Shell:
             input=env.input,
             output=env.output,
         )
+        # Answers to approval questions are not requests: they stay out of the history.
+        self._questions = PromptSession[str](input=env.input, output=env.output)
         self.status: Status | None = None
         self.running = True
         self.status_code = 0
@@ -215,7 +217,7 @@ class Shell:
         if self.status is not None:
             self.status.stop()
         try:
-            reply = self.prompt.prompt(f"{decision.prompt(step)} [y/N] ")
+            reply = self._questions.prompt(f"{decision.prompt(step)} [y/N] ")
         except (EOFError, KeyboardInterrupt):
             reply = ""
         finally:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from llmchain_os.api import Session
 
+HISTORY_WIDTH = 200  # a pasted megabyte is shown as its start, not wrapped for minutes
 HELP = """\
 Ask in plain words: "how full is my disk", "what is using the most memory",
 "show me the 5 busiest processes", "how long has this machine been up".
@@ -66,7 +67,8 @@ def _model(session: Session, console: Console, history: History) -> None:
 def _history(session: Session, console: Console, history: History) -> None:
     entries = list(history.load_history_strings())[:20]
     for entry in reversed(entries):
-        console.print(f"  {entry}", markup=False, highlight=False)
+        shown = entry if len(entry) <= HISTORY_WIDTH else entry[:HISTORY_WIDTH] + "..."
+        console.print(f"  {shown}", markup=False, highlight=False)
 
 
 Handler = Callable[["Session", "Console", "History"], None]

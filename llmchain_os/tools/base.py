@@ -144,6 +144,17 @@ class ToolRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self._tools
 
+    def risk_of(self, name: str, raw: dict[str, Any]) -> Risk:
+        """The risk a call would carry, for showing a plan before the policy sees it.
+
+        An unknown tool or bad arguments will fail at run time; they are never shown as read.
+        """
+        try:
+            item = self.get(name)
+            return item.assess(item.parse_args(raw)).risk
+        except ToolError:
+            return Risk.WRITE
+
     def as_langchain(self) -> list[StructuredTool]:
         """Each tool as a LangChain StructuredTool (same schema, description and function)."""
         from langchain_core.tools import StructuredTool
