@@ -22,7 +22,10 @@ class Step(BaseModel):
     refs: dict[str, str] = Field(default_factory=dict)  # arg name -> subject key of prev step
 
     def public(self) -> dict[str, Any]:
-        return {"tool": self.tool, "args": self.args, "risk": self.risk.value, "why": self.why}
+        data = {"tool": self.tool, "args": self.args, "risk": self.risk.value, "why": self.why}
+        if self.refs:
+            data["refs"] = self.refs
+        return data
 
 
 class Plan(BaseModel):

@@ -20,8 +20,10 @@ RISK_STYLE = {
 MAX_OUTPUT_LINES = 200
 
 
-def _args(args: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in args.items())
+def _args(args: dict[str, Any], refs: dict[str, str] | None = None) -> str:
+    shown = [f"{k}={v!r}" for k, v in args.items()]
+    shown += [f"{arg}=<{key} from the step before>" for arg, key in (refs or {}).items()]
+    return ", ".join(shown)
 
 
 class Renderer:
@@ -38,9 +40,10 @@ class Renderer:
     def _on_plan(self, ev: Event) -> None:
         for i, step in enumerate(ev.data["plan"], 1):
             style = RISK_STYLE.get(step["risk"], "white")
+            args = escape(_args(step["args"], step.get("refs")))
             self.console.print(
                 f"[dim]plan {i}.[/dim] [bold]{escape(step['tool'])}[/bold]"
-                f"({escape(_args(step['args']))}) [{style}]\\[{step['risk']}][/{style}]"
+                f"({args}) [{style}]\\[{step['risk']}][/{style}]"
                 + (f" [dim]- {escape(step['why'])}[/dim]" if step.get("why") else "")
             )
 

@@ -39,10 +39,12 @@ class TopProcesses(ToolOutput):
             if self.sort_by == "cpu"
             else (f"{human_bytes(top.memory_rss)} of memory ({top.memory_percent:.1f}%)")
         )
-        return (
-            f"Top {len(self.processes)} processes by {self.sort_by}; the first is "
-            f"{top.name} (pid {top.pid}) with {what}."
+        head = (
+            "The top process"
+            if len(self.processes) == 1
+            else (f"Top {len(self.processes)} processes")
         )
+        return f"{head} by {self.sort_by}; the first is {top.name} (pid {top.pid}) with {what}."
 
     def table(self) -> Table:
         rows = [
