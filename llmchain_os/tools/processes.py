@@ -152,10 +152,18 @@ class ProcessInfo(ToolOutput):
         return {"pid": self.pid}
 
 
-def _find(pid: int | None, name: str | None) -> tuple[psutil.Process, int]:
+def _rss(proc: psutil.Process) -> int:
+    try:
+        return int(proc.memory_info().rss)
+    except psutil.Error:
+        return -1
+
+
+def _candidates(pid: int | None, name: str | None) -> list[psutil.Process]:
+    """The process with that pid, or those with that name, biggest first."""
     if pid is not None:
         try:
-            return psutil.Process(pid), 0
+            return [psutil.Process(pid)]
         except psutil.NoSuchProcess:
             raise ToolError(f"No process with pid {pid}") from None
     if not name:
@@ -163,8 +171,31 @@ def _find(pid: int | None, name: str | None) -> tuple[psutil.Process, int]:
     matches = [p for p in psutil.process_iter(["name"]) if p.info["name"] == name]
     if not matches:
         raise ToolError(f"No running process named {name!r}")
-    busiest = max(matches, key=lambda p: p.memory_info().rss if p.is_running() else 0)
-    return busiest, len(matches) - 1
+    return sorted(matches, key=_rss, reverse=True)
+
+
+def _read(proc: psutil.Process, others: int) -> ProcessInfo:
+    """Everything about one process; raises psutil's errors when it ends or is not ours."""
+    with proc.oneshot():
+        proc.cpu_percent(None)
+        cwd = None
+        with contextlib.suppress(psutil.AccessDenied):
+            cwd = proc.cwd()
+        info: dict[str, Any] = dict(
+            pid=proc.pid,
+            name=proc.name(),
+            status=proc.status(),
+            user=proc.username(),
+            parent_pid=proc.ppid(),
+            started=proc.create_time(),
+            memory_rss=proc.memory_info().rss,
+            memory_percent=proc.memory_percent(),
+            threads=proc.num_threads(),
+            command=" ".join(proc.cmdline()) or proc.name(),
+            cwd=cwd,
+        )
+    time.sleep(SAMPLE_S)
+    return ProcessInfo(cpu_percent=proc.cpu_percent(None), others_with_name=others, **info)
 
 
 @tool(risk=Risk.READ)
@@ -173,32 +204,17 @@ def process_info(
     name: Annotated[str | None, Field(min_length=1, max_length=256)] = None,
 ) -> ProcessInfo:
     """Details of one process, by pid or by name: status, user, CPU, memory, command."""
-    proc, others = _find(pid, name)
-    try:
-        with proc.oneshot():
-            proc.cpu_percent(None)
-            cwd = None
-            with contextlib.suppress(psutil.AccessDenied):
-                cwd = proc.cwd()
-            info: dict[str, Any] = dict(
-                pid=proc.pid,
-                name=proc.name(),
-                status=proc.status(),
-                user=proc.username(),
-                parent_pid=proc.ppid(),
-                started=proc.create_time(),
-                memory_rss=proc.memory_info().rss,
-                memory_percent=proc.memory_percent(),
-                threads=proc.num_threads(),
-                command=" ".join(proc.cmdline()) or proc.name(),
-                cwd=cwd,
-            )
-        time.sleep(SAMPLE_S)
-        return ProcessInfo(cpu_percent=proc.cpu_percent(None), others_with_name=others, **info)
-    except psutil.NoSuchProcess:
-        raise ToolError(f"Process {proc.pid} ended while it was being read") from None
-    except psutil.AccessDenied:
-        raise ToolError(f"Not allowed to read process {proc.pid} - try as its owner") from None
+    candidates = _candidates(pid, name)
+    for proc in candidates:
+        try:
+            return _read(proc, len(candidates) - 1)
+        except psutil.NoSuchProcess:
+            if pid is not None:
+                raise ToolError(f"Process {pid} ended while it was being read") from None
+            continue  # one of several with that name ended; the next one may not have
+        except psutil.AccessDenied:
+            raise ToolError(f"Not allowed to read process {proc.pid} - try as its owner") from None
+    raise ToolError(f"Every process named {name!r} ended while it was being read")
 
 
 TOOLS = [top_processes, process_info]
