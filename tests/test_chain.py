@@ -235,12 +235,6 @@ def test_tool_loop_declines_rm_rf_and_stops(tmp_path: Path) -> None:
     assert len(calls) == 1 and calls[0][1].risk.value == "destructive"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: agent/loop.py:71 builds Step(...) without risk, so the PLAN event of a "
-    "model's tool call always says risk 'read' (here for `rm -rf`) although the policy "
-    "then judges it destructive",
-)
 def test_tool_loop_plan_event_shows_the_real_risk_of_the_call(tmp_path: Path) -> None:
     model, session = scripted(
         tool_call("run_shell", command=f"rm -rf {tmp_path / 'x'}"), AIMessage("unused")

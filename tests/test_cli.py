@@ -224,12 +224,6 @@ def test_request_of_control_characters_is_refused_as_binary_with_exit_2() -> Non
     assert doc["steps"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cli.py:75/80 passes the argv text (with surrogateescape'd invalid UTF-8) into "
-    "ChainResult.request; model_dump_json then raises PydanticSerializationError "
-    "(surrogates not allowed) and --json ends in a traceback",
-)
 @pytest.mark.parametrize(
     "junk",
     [b"how full is my disk \xff", b"\xff\xfe\xfd\xfc"],

@@ -144,11 +144,6 @@ def test_denied_bang_command_is_not_even_asked(session: Session, tmp_path: Path)
     assert "not approved" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: api.py Session.run_command builds Step(tool='run_shell', ...) without risk, "
-    "so the plan line of `!touch` (and of `!rm -rf`) says [read] before the write question",
-)
 def test_bang_plan_line_shows_the_commands_real_risk(session: Session, tmp_path: Path) -> None:
     marker = tmp_path / "m"
     _, text = drive(session, tmp_path / "h", f"!touch {marker}\n", "n\n", CTRL_D)
@@ -190,11 +185,6 @@ def test_history_file_gets_the_entries_and_a_new_shell_lists_them(
     assert listed == ["how full is my disk", "/tools", "!echo hi", "/history"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: repl/app.py Shell.approve asks through the shell's own PromptSession, so "
-    "every y/n answer is saved in the command history (Up recalls 'y'; /history lists it)",
-)
 def test_approval_answers_are_not_saved_as_history(session: Session, tmp_path: Path) -> None:
     history = tmp_path / "h"
     drive(session, history, f"!touch {tmp_path / 'm'}\n", "y\n", CTRL_D)
@@ -202,12 +192,6 @@ def test_approval_answers_are_not_saved_as_history(session: Session, tmp_path: P
     assert saved == [f"!touch {tmp_path / 'm'}"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: repl/commands.py _history prints each entry whole; rich wraps unbroken "
-    "text in quadratic time (100k chars: ~1 min), so after a pasted 1 MB line /history "
-    "freezes the shell for over an hour. Long entries should be shortened",
-)
 def test_history_listing_shortens_very_long_entries(session: Session, tmp_path: Path) -> None:
     history = tmp_path / "h"
     drive(session, history, paste("x" * 10_000) + "\n", CTRL_D)
