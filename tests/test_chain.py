@@ -128,9 +128,7 @@ def test_approve_callable_returning_true_runs_the_write(session: Session, tmp_pa
 
 
 @pytest.mark.model
-def test_approve_true_approves_writes_but_not_destructive(
-    session: Session, tmp_path: Path
-) -> None:
+def test_approve_true_approves_writes_but_not_destructive(session: Session, tmp_path: Path) -> None:
     victim = tmp_path / "dir"
     victim.mkdir()
     result = Chain(approve=True, session=session).invoke(f"run `rm -rf {victim}`")
@@ -159,8 +157,10 @@ def test_dry_run_plans_but_runs_nothing(session: Session, tmp_path: Path) -> Non
 def test_chain_is_a_runnable_and_composes_in_a_sequence(session: Session) -> None:
     chain = Chain(session=session)
     assert isinstance(chain, Runnable)
-    pipeline = RunnableLambda(lambda x: x["question"]) | chain | RunnableLambda(
-        lambda r: (r.exit_code, [s.tool for s in r.steps])
+    pipeline = (
+        RunnableLambda(lambda x: x["question"])
+        | chain
+        | RunnableLambda(lambda r: (r.exit_code, [s.tool for s in r.steps]))
     )
     assert pipeline.invoke({"question": "how full is my disk"}) == (0, ["disk_usage"])
     identity = (RunnableLambda(lambda x: x) | chain).invoke("how full is my disk")
@@ -236,7 +236,7 @@ def test_tool_loop_declines_rm_rf_and_stops(tmp_path: Path) -> None:
 
 
 def test_tool_loop_plan_event_shows_the_real_risk_of_the_call(tmp_path: Path) -> None:
-    model, session = scripted(
+    _model, session = scripted(
         tool_call("run_shell", command=f"rm -rf {tmp_path / 'x'}"), AIMessage("unused")
     )
     events = list(Chain(session=session).stream("clean up x"))
@@ -317,9 +317,7 @@ def test_tool_loop_is_bounded_by_max_steps() -> None:
 
 
 def _python(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
 
 HEAVY = "heavy = [m for m in sys.modules if m.split('.')[0] in ('langchain_core', 'llama_cpp')]"
@@ -339,7 +337,8 @@ def test_import_does_not_load_langchain_core_or_llama_cpp(modules: str) -> None:
 def test_the_import_check_does_see_langchain_core_once_chain_is_used() -> None:
     # The counterpart of the test above: the check would notice a heavy import.
     proc = _python(
-        f"import sys, llmchain_os\nllmchain_os.Chain\n{HEAVY}\nprint(sorted({{h.split('.')[0] for h in heavy}}))"
+        f"import sys, llmchain_os\nllmchain_os.Chain\n{HEAVY}\n"
+        "print(sorted({h.split('.')[0] for h in heavy}))"
     )
     assert proc.returncode == 0, proc.stderr
     assert "langchain_core" in proc.stdout

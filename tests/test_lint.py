@@ -20,7 +20,10 @@ def _tool(name: str) -> str:
 
 def test_ruff_is_clean() -> None:
     proc = subprocess.run(
-        [_tool("ruff"), "check", "llmchain_os", "tools"], cwd=ROOT, capture_output=True, text=True
+        [_tool("ruff"), "check", "llmchain_os", "tools", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

@@ -13,8 +13,9 @@ HEAVY = ("pydantic", "rich", "llama_cpp", "langchain_core", "langchain_openai", 
 
 def _imported_after(code: str) -> set[str]:
     probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
     return {name for name in out if name.split(".")[0] in HEAVY}
 
 

@@ -42,9 +42,7 @@ def drive(session: Session, history: Path, *keys: str) -> tuple[int, str]:
     """Run a Shell on ``keys``; returns its exit status and everything it printed."""
     console = string_console()
     with create_pipe_input() as pipe:
-        env = Environment(
-            input=pipe, output=DummyOutput(), console=console, history_path=history
-        )
+        env = Environment(input=pipe, output=DummyOutput(), console=console, history_path=history)
         shell = Shell(session, env)
         writer = threading.Thread(target=lambda: [pipe.send_text(k) for k in keys], daemon=True)
         writer.start()
