@@ -214,38 +214,43 @@ class RetrievalPlanner:
     def _fill_missing(
         self, tool: Tool, clause: str, args: dict[str, Any], outcome: PlanOutcome
     ) -> dict[str, Any]:
-        missing = [
-            n for n, f in tool.args_model.model_fields.items() if f.is_required() and n not in args
-        ]
-        choices: dict[str, list[str]] = {}
+        """Required arguments the request did not state: one allowed value is taken as it
+        is; between several, the model chooses under a grammar of just those values."""
+        choices = self._fill_choices(tool, clause, args)
+        if not choices:
+            return args
+        missing = " or ".join(choices)
+        if any(len(c) == 0 for c in choices.values()) or (
+            self.model is None and any(len(c) != 1 for c in choices.values())
+        ):
+            none_running = tool.name == "process_info" and not choices.get("name")
+            raise Unsure(
+                f"I would use {tool.name}, but the request does not say its {missing}"
+                + (" (no running process matches)" if none_running else "")
+            )
+        if all(len(c) == 1 for c in choices.values()):
+            return {**args, **{n: c[0] for n, c in choices.items()}}
+        return {**args, **self._ask_fill(tool, clause, choices, outcome)}
+
+    def _fill_choices(self, tool: Tool, clause: str, args: dict[str, Any]) -> dict[str, list[str]]:
+        """The allowed values of each missing required argument."""
+        fields = tool.args_model.model_fields
+        missing = [n for n, f in fields.items() if f.is_required() and n not in args]
         if tool.name == "process_info" and not args:
             # One of pid / name is needed; the only names worth choosing are running ones.
-            missing, choices["name"] = ["name"], self._similar_processes(clause)
-        if not missing:
-            return args
+            return {"name": self._similar_processes(clause)}
         if NEVER_INVENTED & set(missing):
             raise Unsure(
                 f"I would use {tool.name}, but the request does not spell out the "
                 f"{' or '.join(missing)} - put it in backticks"
             )
-        for name in missing:
-            choices.setdefault(name, candidates(clause))
-        if any(len(c) == 0 for c in choices.values()) or (
-            self.model is None and any(len(c) != 1 for c in choices.values())
-        ):
-            raise Unsure(
-                f"I would use {tool.name}, but the request does not say its "
-                f"{' or '.join(missing)}"
-                + (
-                    " (no running process matches)"
-                    if ("name" in choices and not choices["name"])
-                    else ""
-                )
-            )
-        if all(len(c) == 1 for c in choices.values()):
-            return {**args, **{n: c[0] for n, c in choices.items()}}
+        return {name: candidates(clause) for name in missing}
+
+    def _ask_fill(
+        self, tool: Tool, clause: str, choices: dict[str, list[str]], outcome: PlanOutcome
+    ) -> dict[str, Any]:
         schema = tool.json_schema()
-        sub = {"type": "object", "properties": {n: schema["properties"][n] for n in missing}}
+        sub = {"type": "object", "properties": {n: schema["properties"][n] for n in choices}}
         prompt = load_prompt("fill_args", tool=tool.name, description=tool.description)
         reply = self._ask(prompt, clause, args_grammar(sub, choices), outcome, max_tokens=64)
         try:
@@ -255,11 +260,11 @@ class RetrievalPlanner:
         # The grammar should make anything else impossible; a provider may ignore grammars.
         if not (
             isinstance(filled, dict)
-            and set(filled) == set(missing)
-            and all(filled[n] in choices[n] for n in missing)
+            and set(filled) == set(choices)
+            and all(filled[n] in choices[n] for n in choices)
         ):
-            raise Unsure(f"I could not work out the {', '.join(missing)} for {tool.name}")
-        return {**args, **filled}
+            raise Unsure(f"I could not work out the {', '.join(choices)} for {tool.name}")
+        return filled
 
     def _ask(
         self, system: str, clause: str, grammar: str, outcome: PlanOutcome, max_tokens: int
