@@ -20,10 +20,11 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from llmchain_os import Chain, ChainResult, Event
 from llmchain_os.agent.events import EventKind
-from llmchain_os.agent.plan import Step
+from llmchain_os.agent.plan import Step, StepStatus
 from llmchain_os.agent.policy import Decision
 from llmchain_os.api import Session
 from llmchain_os.config import Settings
+from llmchain_os.safety.risk import Risk
 from tests.fakes import ScriptedChatModel, tool_call
 
 TOOL_NAMES = {"system_overview", "disk_usage", "top_processes", "process_info", "run_shell"}
@@ -305,12 +306,21 @@ def test_injected_rm_rf_home_called_by_the_model_is_denied_by_the_policy(
 
 
 def test_tool_loop_is_bounded_by_max_steps() -> None:
-    replies = [tool_call("disk_usage", path="/") for _ in range(5)]
+    replies = [tool_call("disk_usage", path=p) for p in ("/", "/tmp", "/usr", "/var", "/etc")]
     model, session = scripted(*replies, max_steps=3)
     result = Chain(session=session).invoke("how full is my disk, again and again")
     assert len(model.history) == 3
     assert [s.status.value for s in result.steps] == ["done"] * 3
     assert result.answer_by == "facts" and "full" in result.answer
+
+
+def test_tool_loop_stops_when_the_model_repeats_a_call() -> None:
+    replies = [tool_call("disk_usage", path="/nonexistent") for _ in range(4)]
+    model, session = scripted(*replies, max_steps=6)
+    result = Chain(session=session).invoke("how full is my disk")
+    assert len(model.history) == 2  # the second, identical call ends the loop unrun
+    assert [s.status.value for s in result.steps] == ["failed"]
+    assert result.exit_code == 1
 
 
 # -- import weight ---------------------------------------------------------------------------
@@ -342,3 +352,25 @@ def test_the_import_check_does_see_langchain_core_once_chain_is_used() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "langchain_core" in proc.stdout
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "text", ["how full is my disk", "show me the 5 busiest processes", "delete everything in /tmp"]
+)
+def test_tool_loop_through_the_real_embedded_model_stays_inside_the_policy(
+    text: str, local_model: object
+) -> None:
+    """planner="tools" with the real GGUF: every call is a registered tool, nothing beyond a
+    read runs unasked, and the loop ends within max_steps with an answer."""
+    settings = Settings(n_threads=1, planner="tools", max_steps=3)
+    session = Session(settings, model=local_model)  # type: ignore[arg-type]
+    result = Chain(session=session).invoke(text)
+    assert result.error is None
+    assert len(result.steps) <= 3
+    names = set(session.registry.names())
+    for step in result.steps:
+        assert step.tool in names or step.status is not StepStatus.DONE
+        if step.status is StepStatus.DONE:
+            assert step.risk is Risk.READ
+    assert result.answer

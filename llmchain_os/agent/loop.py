@@ -57,42 +57,44 @@ class ToolLoop:
             raise ProviderError(f"{type(exc).__name__}: {first}"[:300]) from exc
 
     def run(self, request: Request, executor: Executor) -> Iterator[Event]:
-        from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+        from langchain_core.messages import HumanMessage, SystemMessage
 
         bound = self.model.bind_tools(self.registry.as_langchain())
         messages: list[BaseMessage] = [
             SystemMessage(load_prompt("agent_system", os=platform.system())),
             HumanMessage(self._clean(request.text)),
         ]
+        seen: set[str] = set()
         for _ in range(self.max_steps):
             yield Event(kind=EventKind.STATUS, text="thinking")
             reply = self._invoke(bound, messages)
             if not getattr(reply, "tool_calls", None):
-                yield Event(
-                    kind=EventKind.ANSWER, text=str(reply.content).strip(), data={"by": "model"}
-                )
+                text = str(reply.content).strip()
+                yield Event(kind=EventKind.ANSWER, text=text, data={"by": "model"})
                 return
             call = reply.tool_calls[0]
+            key = json.dumps([call["name"], call["args"]], sort_keys=True, default=str)
+            if key in seen:
+                break  # the same call again cannot tell the model anything new
+            seen.add(key)
             step = self._step(call["name"], call["args"])
             yield Event(kind=EventKind.PLAN, data={"plan": [step.public()], "source": "tools"})
             yield from executor.run_step(step)
-            record = executor.records[-1]
-            result = (
-                record.output
-                if record.status is StepStatus.DONE
-                else {"status": record.status.value, "error": record.error}
-            )
-            messages += [
-                reply,
-                ToolMessage(
-                    content=self._clean(json.dumps(result, default=str)[:RESULT_CHARS]),
-                    tool_call_id=call["id"] or "call",
-                ),
-            ]
-            if record.status is StepStatus.DECLINED:
+            messages += [reply, self._result_message(executor, call["id"] or "call")]
+            if executor.records[-1].status is StepStatus.DECLINED:
                 break
-        yield Event(
-            kind=EventKind.ANSWER,
-            text=facts_of(executor.records) or "Nothing was done.",
-            data={"by": "facts"},
+        text = facts_of(executor.records) or "Nothing was done."
+        yield Event(kind=EventKind.ANSWER, text=text, data={"by": "facts"})
+
+    def _result_message(self, executor: Executor, call_id: str) -> BaseMessage:
+        """The last step's result for the model: data, redacted for the cloud, size-capped."""
+        from langchain_core.messages import ToolMessage
+
+        record = executor.records[-1]
+        result = (
+            record.output
+            if record.status is StepStatus.DONE
+            else {"status": record.status.value, "error": record.error}
         )
+        content = self._clean(json.dumps(result, default=str)[:RESULT_CHARS])
+        return ToolMessage(content=content, tool_call_id=call_id)
