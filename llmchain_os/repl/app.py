@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import signal
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -195,13 +197,14 @@ class Shell:
         try:
             with self._spinner():
                 for ev in events:
-                    if ev.kind is EventKind.STATUS:
-                        if self.status is not None:
+                    with interrupts_deferred():
+                        if ev.kind is not EventKind.STATUS:
+                            self.renderer.render(ev)
+                        elif self.status is not None:
                             self.status.update(f"{ev.text}...")
-                        continue
-                    self.renderer.render(ev)
         except KeyboardInterrupt:
-            self.console.print("[yellow]cancelled[/yellow]")
+            with interrupts_deferred():
+                self.console.print("[yellow]cancelled[/yellow]")
         finally:
             if isinstance(events, Iterator) and hasattr(events, "close"):
                 events.close()
@@ -224,6 +227,27 @@ class Shell:
             if self.status is not None:
                 self.status.start()
         return reply.strip().lower() in {"y", "yes"}
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C while the screen is being written takes effect once the write is done.
+
+    A KeyboardInterrupt raised inside rich's print can leave its buffer half-flushed, and
+    the output after a cancel never reaches the terminal; the running step (a tool, the
+    model) is where a cancel belongs, and there it is not deferred.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 class _NoSpinner:
