@@ -18,6 +18,13 @@ RISK_STYLE = {
     "destructive": "bold red",
 }
 MAX_OUTPUT_LINES = 200
+MAX_LINE_CHARS = 2000
+
+
+def _clip(line: str) -> str:
+    if len(line) <= MAX_LINE_CHARS:
+        return line
+    return f"{line[:MAX_LINE_CHARS]}... ({len(line) - MAX_LINE_CHARS:,} more characters)"
 
 
 def _args(args: dict[str, Any], refs: dict[str, str] | None = None) -> str:
@@ -57,9 +64,13 @@ class Renderer:
             text = str(output.get(stream) or "").rstrip()
             if text:
                 lines = text.splitlines()
-                shown = "\n".join(lines[:MAX_OUTPUT_LINES])
+                shown = "\n".join(_clip(line) for line in lines[:MAX_OUTPUT_LINES])
                 style = "" if stream == "stdout" else "red"
-                self.console.print(escape(shown), style=style, markup=True, highlight=False)
+                # The terminal wraps command output: rich's own wrapping of one long line takes
+                # time that grows with the square of its length (25 s for 64 KB).
+                self.console.print(
+                    shown, style=style, markup=False, highlight=False, soft_wrap=True
+                )
                 if len(lines) > MAX_OUTPUT_LINES:
                     self.console.print(f"[dim]... {len(lines) - MAX_OUTPUT_LINES} more lines[/dim]")
 
