@@ -11,6 +11,7 @@ function.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 
@@ -55,7 +56,7 @@ WRITING_FLAGS = {
 }
 # Read-only only when called with no arguments but options (they set things when given some).
 NO_POSITIONAL = frozenset({"mount", "hostname", "ifconfig", "route"})
-IP_CHANGES = frozenset({"add", "del", "delete", "set", "change", "replace", "flush", "append"})
+IP_READ = frozenset({"show", "sh", "list", "ls", "lst", "get"})  # `ip OBJECT show ...`
 SYSTEMCTL_READ = frozenset(
     "status show list-units list-unit-files is-active is-enabled is-failed cat "
     "list-timers list-dependencies".split()
@@ -67,7 +68,7 @@ DESTRUCTIVE = frozenset(
 REMOTE = frozenset({"ssh", "scp", "sftp", "rsync"})
 PRIVILEGED = frozenset({"sudo", "su", "doas", "pkexec"})
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "fish"})
-AS_CODE = frozenset({"eval", "source", ".", "exec", "alias", "function"})
+AS_CODE = frozenset({"eval", "source", ".", "alias", "function"})
 # Wrappers run the command that follows them; options listed here take a value.
 WRAPPERS = {
     "env": {"-u", "--unset", "-C", "--chdir", "-S", "--split-string"},
@@ -78,6 +79,7 @@ WRAPPERS = {
     "stdbuf": {"-i", "-o", "-e"},
     "ionice": {"-c", "-n", "-p", "-t"},
     "command": set(),
+    "exec": {"-a"},
     "setsid": set(),
     "xargs": {
         "-I",
@@ -102,29 +104,45 @@ TAKES_ONE_POSITIONAL = frozenset({"timeout"})  # the duration before the command
 OPERATORS = frozenset({"|", "||", "&&", ";", "&", "|&", ";;", "(", ")", "{", "}"})
 UNSEEN = re.compile(r"[`$<>]|\(|\)")  # substitution, expansion, redirection, subshells
 ROOTISH = re.compile(r"^(?:/+\.?\*?|/+\*|~/?\*?|\$\{?HOME\}?/?\*?)$")
+DISK = r"/dev/(?:sd|nvme|vd|hd|xvd|mmcblk|disk/)"
+INTERPRETER = r"(?:sudo\s+)?(?:\w*sh|python[\d.]*|perl|ruby|node|php)\b"
 DENY = [
     (re.compile(r":\s*\(\s*\)\s*\{.*\|.*&.*\}"), "is a fork bomb"),
-    (re.compile(r"\bmkfs(\.\w+)?\b"), "formats a filesystem"),
-    (re.compile(r"\bdd\b.*\bof=/dev/(sd|nvme|vd|hd|xvd|mmcblk)"), "overwrites a disk"),
-    (re.compile(r"(curl|wget)\b.*\|\s*(sudo\s+)?(ba|z|da)?sh\b"), "runs a script from the network"),
-    (re.compile(r">\s*/etc/(passwd|shadow|sudoers)\b"), "overwrites a system account file"),
+    (re.compile(r"(\w+)\s*\(\s*\)\s*\{[^}]*\b\1\s*\|\s*\1\b[^}]*&"), "is a fork bomb"),
+    (re.compile(r"\b(?:mkfs(?:\.\w+)?|mke2fs|mkswap|wipefs|blkdiscard)\b"), "formats a disk"),
+    (re.compile(rf"\bdd\b.*\bof={DISK}"), "overwrites a disk"),
+    (re.compile(rf">\s*{DISK}"), "overwrites a disk"),
+    (re.compile(rf"(?:curl|wget)\b.*\|\s*{INTERPRETER}"), "runs a script from the network"),
+    (re.compile(r"<\(\s*(?:curl|wget)\b"), "runs a script from the network"),
+    (
+        re.compile(r">\s*/etc/(?:passwd|shadow|gshadow|group|sudoers)\b"),
+        "overwrites a system account file",
+    ),
 ]
+ACCOUNT_FILE = re.compile(r"^/etc/(?:passwd|shadow|gshadow|group|sudoers)$")
+# Words in command position that bash computes (expansions, globs, braces): unknowable here.
+COMPUTED = re.compile(r"[$*?\[{]")
+WRITE_PROGRAMS = frozenset(
+    "touch mkdir cp ln tee tar gzip gunzip bzip2 xz zip unzip git make mkfifo".split()
+)
 MAX_DEPTH = 4
 
 
 def _split(command: str) -> list[list[str]]:
-    """Simple commands, each a word list; a word starting with # starts a comment."""
+    """Simple commands, each a word list.
+
+    Comments are not honoured: by the time a word is seen its quotes are gone, so a quoted
+    "#" would look like a comment and hide what follows. Judging a real comment's words as
+    commands errs on the side of asking.
+    """
     parts: list[list[str]] = []
     for line in command.replace("`", "\n").splitlines():
-        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|(){}")
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|(){}<>")
         lexer.whitespace_split = True
         lexer.commenters = ""
         current: list[str] = []
-        comment = False
         for token in lexer:
-            if comment or token.startswith("#"):
-                comment = True  # to the end of the line, operators included
-            elif token in OPERATORS:
+            if token in OPERATORS:
                 parts.append(current)
                 current = []
             else:
@@ -151,11 +169,20 @@ def _unwrap(prog: str, args: list[str]) -> list[str]:
     return args[i:]
 
 
+def _normal(path: str) -> str:
+    """`/..`, `//`, `/./` -> `/`; `~/.` -> `~`: spellings of the same place."""
+    head, sep, rest = path.partition("/")
+    if head in ("", "~", "$HOME", "${HOME}"):
+        norm = os.path.normpath("/" + rest).lstrip("/") if sep else ""
+        return (head or "/") if not norm or norm == "." else f"{head}/{norm}"
+    return path
+
+
 def _deny_root(prog: str, args: list[str]) -> Assessment | None:
     recursive = any(
         a in ("-r", "-R", "--recursive") or re.match(r"^-[a-zA-Z]*[rR]", a) for a in args
     )
-    targets = [a for a in args if not a.startswith("-")]
+    targets = [_normal(a) for a in args if not a.startswith("-")]
     if recursive and any(ROOTISH.match(t) for t in targets):
         verb = {
             "rm": "deletes",
@@ -172,10 +199,18 @@ def _deny_root(prog: str, args: list[str]) -> Assessment | None:
 SED_RUNS_OR_WRITES = re.compile(r"(?:^|[;{}\d$/\s])\s*[ewW](?:\s|$|;|/)")
 
 
+def _has_short(args: list[str], letter: str) -> bool:
+    """A short option, alone or in a cluster: `-i`, `-ni`, `-Ei.bak`."""
+    return any(a.startswith("-") and not a.startswith("--") and letter in a[1:] for a in args)
+
+
 def _sed_risk(args: list[str]) -> Assessment:
-    if any(a in ("-i", "--in-place") or a.startswith(("-i", "--in-place=")) for a in args):
+    if _has_short(args, "i") or any(a.startswith("--in-place") for a in args):
         return Assessment(Risk.DESTRUCTIVE, "`sed -i` rewrites files in place")
-    scripts = [a for a in args if not a.startswith("-")]
+    if _has_short(args, "f") or any(a.startswith("--file") for a in args):
+        return Assessment(Risk.DESTRUCTIVE, "a sed script from a file cannot be checked")
+    scripts = [a.split("=", 1)[1] if a.startswith("--expression=") else a for a in args]
+    scripts = [a for a in scripts if not a.startswith("-")]
     if any(SED_RUNS_OR_WRITES.search(s) for s in scripts):
         return Assessment(Risk.DESTRUCTIVE, "the sed script runs commands or writes files")
     return Assessment(Risk.READ, "`sed` only reads")
@@ -184,8 +219,11 @@ def _sed_risk(args: list[str]) -> Assessment:
 def _read_only_risk(prog: str, args: list[str]) -> Assessment:
     if prog == "systemctl" and args and args[0] not in SYSTEMCTL_READ:
         return Assessment(Risk.PRIVILEGED, f"`systemctl {args[0]}` changes a service")
-    if prog == "ip" and IP_CHANGES & set(args):
+    positional = [a for a in args if not a.startswith("-")]
+    if prog == "ip" and len(positional) > 1 and positional[1] not in IP_READ:
         return Assessment(Risk.PRIVILEGED, "`ip` with those arguments changes the network")
+    if prog == "mount" and set(args) - {"-l", "--list", "-v"}:
+        return Assessment(Risk.PRIVILEGED, "`mount` with arguments changes the system")
     if prog in NO_POSITIONAL and any(not a.startswith("-") for a in args):
         return Assessment(Risk.PRIVILEGED, f"`{prog}` with arguments changes the system")
     if prog == "sed":
@@ -193,10 +231,8 @@ def _read_only_risk(prog: str, args: list[str]) -> Assessment:
     if prog == "uniq" and len([a for a in args if not a.startswith("-")]) > 1:
         return Assessment(Risk.WRITE, "`uniq` with two files writes the second")
     flags = WRITING_FLAGS.get(prog, ())
-    if any(
-        a == f or a.startswith(f + "=") or (len(f) == 2 and a.startswith(f))
-        for a in args
-        for f in flags
+    if any(a == f or a.startswith(f + "=") for a in args for f in flags) or any(
+        _has_short(args, f[1]) for f in flags if len(f) == 2
     ):
         return Assessment(Risk.DESTRUCTIVE, f"`{prog}` with those options changes or deletes")
     return Assessment(Risk.READ, f"`{prog}` only reads")
@@ -207,13 +243,14 @@ def _assess_words(words: list[str], depth: int) -> Assessment:
     args = words[1:]
     if re.match(r"^[A-Za-z_]\w*=", prog):  # VAR=value cmd ...
         return _assess_words(args, depth) if args else Assessment(Risk.WRITE, "sets a variable")
+    if prog == "env" and (script := _env_script(args)) is not None:
+        return _classify(script, depth + 1)
     if prog in WRAPPERS:
-        inner = _unwrap(prog, args)
-        return _assess_words(inner, depth) if inner else Assessment(Risk.READ, f"`{prog}` only")
-    if prog in SHELLS:
-        if "-c" in args and args.index("-c") + 1 < len(args):
-            return _classify(args[args.index("-c") + 1], depth + 1)
-        return Assessment(Risk.WRITE, f"`{prog}` runs a script that was not checked")
+        return _wrapper_risk(prog, args, depth)
+    if COMPUTED.search(words[0]):
+        return Assessment(Risk.DESTRUCTIVE, "the command name is computed, so it cannot be checked")
+    if prog in SHELLS or prog == "su":
+        return _shell_risk(prog, args, depth)
     if prog in AS_CODE:
         return Assessment(Risk.DESTRUCTIVE, f"`{prog}` runs text as code, which cannot be checked")
     if prog in ("rm", "chmod", "chown", "chgrp") and (denied := _deny_root(prog, args)):
@@ -226,9 +263,54 @@ def _assess_words(words: list[str], depth: int) -> Assessment:
         return Assessment(Risk.DESTRUCTIVE, f"`{prog}` deletes, kills or cannot be undone")
     if prog in REMOTE:
         return Assessment(Risk.REMOTE, f"`{prog}` acts on another host")
+    if prog not in READ_ONLY and any(ACCOUNT_FILE.match(a) for a in args):
+        return Assessment(Risk.DESTRUCTIVE, f"`{prog}` on a system account file", denied=True)
+    if prog in WRITE_PROGRAMS:
+        return Assessment(Risk.WRITE, f"`{prog}` creates or changes files")
     if prog not in READ_ONLY:
-        return Assessment(Risk.WRITE, f"`{prog}` is not known to be read-only")
+        return Assessment(Risk.DESTRUCTIVE, f"`{prog}` is not a program this shell knows")
     return _read_only_risk(prog, args)
+
+
+def _wrapper_risk(prog: str, args: list[str], depth: int) -> Assessment:
+    inner = _unwrap(prog, args)
+    own = Assessment(Risk.READ, f"`{prog}` only")
+    if prog == "time" and ("-o" in args or any(a.startswith("--output") for a in args)):
+        own = Assessment(Risk.WRITE, "`time -o` writes a file")
+    return _worse(own, _assess_words(inner, depth)) if inner else own
+
+
+def _shell_risk(prog: str, args: list[str], depth: int) -> Assessment:
+    """`sh -c SCRIPT` and `su -c SCRIPT` are judged by their script; a script file is not."""
+    su = Assessment(Risk.PRIVILEGED, "`su` runs as another user")
+    script = _shell_script(args)
+    if script is not None:
+        judged = _classify(script, depth + 1)
+        return _worse(su, judged) if prog == "su" else judged
+    if prog == "su":
+        return su
+    return Assessment(Risk.DESTRUCTIVE, f"`{prog}` runs a script that cannot be checked")
+
+
+def _env_script(args: list[str]) -> str | None:
+    """`env -S "cmd args"`: the split string is a command line of its own."""
+    for i, arg in enumerate(args):
+        if arg in ("-S", "--split-string"):
+            return " ".join(args[i + 1 :]) or None
+        if arg.startswith("--split-string="):
+            return " ".join([arg.split("=", 1)[1], *args[i + 1 :]])
+        if arg.startswith("-S"):
+            return " ".join([arg[2:], *args[i + 1 :]])
+    return None
+
+
+def _shell_script(args: list[str]) -> str | None:
+    """The script of `sh -c SCRIPT`, `bash -ec SCRIPT`, `bash -c -- SCRIPT`, `su -c SCRIPT`."""
+    for i, arg in enumerate(args):
+        if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
+            rest = [a for a in args[i + 1 :] if a != "--"]
+            return rest[0] if rest else None
+    return None
 
 
 def _worse(a: Assessment, b: Assessment) -> Assessment:
