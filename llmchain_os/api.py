@@ -185,7 +185,10 @@ class Session:
 
         if self._planner is None:
             self._planner = RetrievalPlanner(
-                self.registry, self.model(), min_score=self.settings.min_score
+                self.registry,
+                self.model(),
+                min_score=self.settings.min_score,
+                max_steps=self.settings.max_steps,
             )
         return self._planner
 

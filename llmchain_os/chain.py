@@ -48,9 +48,10 @@ class Chain(Runnable[ChainInput, Any]):
 
     @staticmethod
     def _text(value: ChainInput) -> str:
+        """The request text; anything that is not text becomes "" (refused in one line)."""
         if isinstance(value, dict):
-            return str(value.get("request") or value.get("input") or "")
-        return value
+            value = value.get("request") or value.get("input") or ""
+        return value if isinstance(value, str) else ""
 
     def stream(
         self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from llmchain_os.config import Settings
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +59,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(overrides)
     except ConfigError as exc:
         print(f"llmos: {exc}", file=sys.stderr)
+        if opts.command == "run" and opts.json:  # a script still gets its one JSON document
+            print(
+                json.dumps(
+                    {
+                        "request": " ".join(opts.request),
+                        "error": str(exc),
+                        "exit_code": EXIT_USAGE,
+                        "plan": [],
+                        "steps": [],
+                    },
+                    indent=2,
+                )
+            )
         return EXIT_USAGE
     try:
         return int(COMMANDS[opts.command](opts, settings))
@@ -90,19 +104,29 @@ def cmd_run(opts: argparse.Namespace, settings: Settings) -> int:
     policy = Policy(auto_write=opts.yes, auto_destructive=opts.yes_destructive)
     ask = sys.stdin.isatty() and not opts.json
     events = Session(settings).handle(raw, _ask_tty if ask else _decline, opts.dry_run, policy)
+    renderer = None
+    if not opts.json:
+        from rich.console import Console
+
+        from llmchain_os.repl.render import Renderer
+
+        renderer = Renderer(Console())
+    seen: list[Any] = []
+    try:
+        for ev in events:
+            if renderer is not None:
+                renderer.render(ev)
+            seen.append(ev)
+    except KeyboardInterrupt:  # what ran so far is still reported; the exit says "interrupted"
+        result = ChainResult.from_events(text, seen)
+        result.error, result.exit_code = "interrupted (Ctrl-C)", EXIT_INTERRUPTED
+    else:
+        result = ChainResult.from_events(text, seen)
     if opts.json:
-        result = ChainResult.from_events(text, list(events))
         print(result.model_dump_json(indent=2))
-        return result.exit_code
-    from rich.console import Console
-
-    from llmchain_os.repl.render import Renderer
-
-    renderer, seen = Renderer(Console()), []
-    for ev in events:
-        renderer.render(ev)
-        seen.append(ev)
-    return ChainResult.from_events(text, seen).exit_code
+    elif result.exit_code == EXIT_INTERRUPTED:
+        print("llmos: interrupted", file=sys.stderr)
+    return result.exit_code
 
 
 def _decline(step: Step, decision: Decision) -> bool:

@@ -86,6 +86,7 @@ class RetrievalPlanner:
         *,
         min_score: float = 0.3,
         margin: float = 0.04,
+        max_steps: int = 6,
         names: Callable[[], set[str]] | None = None,
         index: ToolIndex | None = None,
     ) -> None:
@@ -93,6 +94,7 @@ class RetrievalPlanner:
         self.model = model
         self.min_score = min_score
         self.margin = margin
+        self.max_steps = max_steps
         self.names = names or running_names
         self.index = index or ToolIndex(
             {t: ex for t, ex in load_exemplars().items() if t in registry or t == NONE_LABEL}
@@ -101,8 +103,14 @@ class RetrievalPlanner:
     def plan(self, request: Request) -> PlanOutcome:
         outcome = PlanOutcome(plan=None)
         steps: list[Step] = []
+        clauses = split_clauses(request.text)
         try:
-            for i, clause in enumerate(split_clauses(request.text)):
+            if len(clauses) > self.max_steps:
+                raise Unsure(
+                    f"That asks for {len(clauses)} steps; the limit is {self.max_steps} "
+                    "(max_steps) - split it into smaller requests"
+                )
+            for i, clause in enumerate(clauses):
                 steps.append(self._plan_clause(clause, i > 0, outcome))
         except Unsure as exc:
             outcome.unsure = str(exc)

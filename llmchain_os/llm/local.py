@@ -198,7 +198,7 @@ class ChatLlamaLocal(BaseChatModel):
                     max_tokens=max_tokens or self.max_tokens,
                     seed=self.seed,
                 )
-            except ValueError as exc:  # e.g. the prompt does not fit the context window
+            except (ValueError, RuntimeError) as exc:  # e.g. the prompt overflows the context
                 raise ProviderError(f"The local model refused the request: {exc}") from exc
         usage = out.get("usage", {})
         meta = {

@@ -151,7 +151,10 @@ class Shell:
             )
 
     def _words(self) -> list[str]:
-        return [*SLASH_COMMANDS, *self.session.registry.names()]
+        """Completion words; tool names once the session is up (completion never waits)."""
+        if self._session is None:
+            return list(SLASH_COMMANDS)
+        return [*SLASH_COMMANDS, *self._session.registry.names()]
 
     def run(self) -> int:
         self._banner()
@@ -169,13 +172,17 @@ class Shell:
         return self.status_code
 
     def dispatch(self, line: str) -> None:
+        """One line; whatever goes wrong is one line on the screen, and the shell stays up
+        (but for settings it cannot start with: then it ends with the usage code)."""
         try:
             self._dispatch(line)
+        except KeyboardInterrupt:
+            self.console.print("cancelled", style="yellow", markup=False)
         except Exception as exc:
-            if exc is not self._load_error:
-                raise
-            self.console.print(f"llmos: {exc}", style="red", markup=False)
-            self.running, self.status_code = False, EXIT_USAGE
+            first = (str(exc).splitlines() or [""])[0]
+            self.console.print(f"llmos: {first or type(exc).__name__}", style="red", markup=False)
+            if exc is self._load_error:
+                self.running, self.status_code = False, EXIT_USAGE
 
     def _dispatch(self, line: str) -> None:
         text = line.strip()
@@ -186,6 +193,9 @@ class Shell:
             self.running = run_slash(text, self.session, self.console, self.prompt.history)
             return
         if text.startswith("!"):
+            if not text[1:].strip():
+                self.console.print("[dim](type a command after !, e.g. !df -h)[/dim]")
+                return
             self.consume(self.session.run_command(text[1:].strip(), self.approve))
             return
         self.consume(self.session.handle(line, self.approve))
