@@ -277,7 +277,8 @@ def test_file_content_cannot_add_steps_only_model_tool_calls_do(
     assert result.exit_code == 0
     assert len(model.history) == 2
     assert INJECTION in tool_messages(model, 1)[0].content  # the model saw it, as data
-    assert calls == []  # `cat` only reads: nothing to approve
+    # The model wrote the `cat` itself (the request did not spell it out): asked, though a read.
+    assert [step.args["command"] for step, _ in calls] == [f"cat {note}"]
     assert (fake_home / "canary.txt").read_text() == "alive"
 
 
@@ -300,7 +301,8 @@ def test_injected_rm_rf_home_called_by_the_model_is_denied_by_the_policy(
     ]
     assert "never run" in (result.steps[1].error or "")
     assert result.exit_code == 3
-    assert calls == []  # a denied command is not even offered for approval
+    # Only the model-written `cat` is offered; the denied command is not even asked about.
+    assert [step.args["command"] for step, _ in calls] == [f"cat {note}"]
     assert len(model.history) == 2  # declined: the loop stopped
     assert (fake_home / "canary.txt").read_text() == "alive"
 

@@ -2,7 +2,8 @@
 
 Risk is assessed again here from the validated arguments, whatever the planner said: the
 planner proposes, the policy decides. A step that is declined, denied or fails stops the
-plan; the steps after it are reported as skipped. Ctrl-C cancels the running step only.
+plan; the steps after it are reported as skipped. Ctrl-C cancels the running step and sets
+``cancelled``, so the rest of the request is skipped and callers can stop too.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Executor:
         self.dry_run = dry_run
         self.records: list[StepRecord] = []
         self.subjects: list[dict[str, Any]] = []
+        self.cancelled = False
 
     def execute(self, plan: Plan) -> Iterator[Event]:
         yield Event(
@@ -54,13 +56,17 @@ class Executor:
         )
         for step in plan.steps:
             if self._blocked():
-                reason = "an earlier step did not run"
+                reason = (
+                    "the request was cancelled" if self.cancelled else "an earlier step did not run"
+                )
                 yield self._finish(step, step.risk, StepStatus.SKIPPED, reason)
                 continue
             yield from self.run_step(step)
 
     def _blocked(self) -> bool:
         """A step that did not run stops the plan; a dry run checks every step regardless."""
+        if self.cancelled:
+            return True
         if not self.records or self.dry_run:
             return False
         return self.records[-1].status is not StepStatus.DONE
@@ -111,6 +117,7 @@ class Executor:
         try:
             output = call()
         except KeyboardInterrupt:
+            self.cancelled = True
             yield self._finish(step, risk, StepStatus.FAILED, "cancelled (Ctrl-C)", start=start)
             return
         except ToolError as exc:
@@ -121,8 +128,17 @@ class Executor:
                 step, risk, StepStatus.FAILED, f"{type(exc).__name__}: {exc}", start=start
             )
             return
+        yield self._output_event(output)
+        failure = output.failure()
+        if failure is not None:  # e.g. a command that exited non-zero: shown, then failed
+            yield self._finish(step, risk, StepStatus.FAILED, failure, output=output, start=start)
+            return
+        self.subjects.append(output.subject())
+        yield self._finish(step, risk, StepStatus.DONE, None, output=output, start=start)
+
+    def _output_event(self, output: ToolOutput) -> Event:
         table = output.table()
-        yield Event(
+        return Event(
             kind=EventKind.OUTPUT,
             step=len(self.records),
             text=output.summary(),
@@ -131,8 +147,6 @@ class Executor:
                 "table": asdict(table) if table else None,
             },
         )
-        self.subjects.append(output.subject())
-        yield self._finish(step, risk, StepStatus.DONE, None, output=output, start=start)
 
     def _resolve(self, step: Step) -> Step:
         if not step.refs:

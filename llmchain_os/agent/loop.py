@@ -2,7 +2,8 @@
 
 The model proposes one call at a time; each goes through the executor (so through the policy);
 its result goes back as data. Bounded by ``max_steps``. Everything sent to a cloud model is
-redacted first.
+redacted first. A shell command the model wrote, rather than one the request spelled out,
+is marked ``needs_consent``: the policy asks a person, whatever ``--yes`` says.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from llmchain_os.agent.plan import Step, StepStatus
 from llmchain_os.agent.request import Request
 from llmchain_os.llm.errors import ModelError, ProviderError
 from llmchain_os.prompts import load_prompt
-from llmchain_os.safety.redact import redact
+from llmchain_os.safety.redact import redact, redact_data
 from llmchain_os.tools.base import ToolRegistry
 
 if TYPE_CHECKING:
@@ -41,10 +42,20 @@ class ToolLoop:
     def _clean(self, text: str) -> str:
         return redact(text) if self.redact_all else text
 
-    def _step(self, name: str, args: dict[str, Any]) -> Step:
-        """The model's call as a step, with the risk the policy will see (shown in the plan)."""
+    def _step(self, name: str, args: dict[str, Any], request_text: str) -> Step:
+        """The model's call as a step, with the risk the policy will see (shown in the plan).
+
+        A shell command that is not written out in the request came from the model (or from
+        text it read in a tool result): it needs a person's consent, never a blanket --yes.
+        """
         risk = self.registry.risk_of(name, args)
-        return Step(tool=name, args=args, risk=risk, why="the model called it")
+        consent = False
+        if name == "run_shell":
+            command = str(args.get("command", "")).strip()
+            consent = not command or command not in request_text
+        return Step(
+            tool=name, args=args, risk=risk, why="the model called it", needs_consent=consent
+        )
 
     @staticmethod
     def _invoke(bound: Any, messages: list[BaseMessage]) -> Any:
@@ -57,7 +68,7 @@ class ToolLoop:
             raise ProviderError(f"{type(exc).__name__}: {first}"[:300]) from exc
 
     def run(self, request: Request, executor: Executor) -> Iterator[Event]:
-        from langchain_core.messages import HumanMessage, SystemMessage
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
         bound = self.model.bind_tools(self.registry.as_langchain())
         messages: list[BaseMessage] = [
@@ -77,17 +88,24 @@ class ToolLoop:
             if key in seen:
                 break  # the same call again cannot tell the model anything new
             seen.add(key)
-            step = self._step(call["name"], call["args"])
+            step = self._step(call["name"], call["args"], request.text)
             yield Event(kind=EventKind.PLAN, data={"plan": [step.public()], "source": "tools"})
             yield from executor.run_step(step)
-            messages += [reply, self._result_message(executor, call["id"] or "call")]
+            # Only this call ran: the history holds it alone, answered by one ToolMessage.
+            call = {**call, "id": call["id"] or "call"}
+            ran = AIMessage(content=reply.content, tool_calls=[call])
+            messages += [ran, self._result_message(executor, call["id"])]
             if executor.records[-1].status is StepStatus.DECLINED:
                 break
         text = facts_of(executor.records) or "Nothing was done."
         yield Event(kind=EventKind.ANSWER, text=text, data={"by": "facts"})
 
     def _result_message(self, executor: Executor, call_id: str) -> BaseMessage:
-        """The last step's result for the model: data, redacted for the cloud, size-capped."""
+        """The last step's result for the model: data, redacted for the cloud, size-capped.
+
+        The structure is redacted before it becomes JSON (escaped quotes hide secrets from the
+        patterns) and before it is cut (a cut can split a secret past recognition).
+        """
         from langchain_core.messages import ToolMessage
 
         record = executor.records[-1]
@@ -96,5 +114,7 @@ class ToolLoop:
             if record.status is StepStatus.DONE
             else {"status": record.status.value, "error": record.error}
         )
-        content = self._clean(json.dumps(result, default=str)[:RESULT_CHARS])
+        if self.redact_all:
+            result = redact_data(result)
+        content = json.dumps(result, default=str)[:RESULT_CHARS]
         return ToolMessage(content=content, tool_call_id=call_id)

@@ -20,6 +20,8 @@ class Step(BaseModel):
     risk: Risk = Risk.READ
     why: str = ""
     refs: dict[str, str] = Field(default_factory=dict)  # arg name -> subject key of prev step
+    # The model wrote this call and the request did not spell it out: a person must agree.
+    needs_consent: bool = False
 
     def public(self) -> dict[str, Any]:
         data = {"tool": self.tool, "args": self.args, "risk": self.risk.value, "why": self.why}

@@ -2,7 +2,8 @@
 
 Default: ``read`` runs; everything else is asked; a denied command never runs.
 ``--yes`` (``auto_write``) approves ``write`` and ``remote``; ``destructive`` and
-``privileged`` also need ``--yes-destructive``.
+``privileged`` also need ``--yes-destructive``. A step the model wrote that the request did
+not spell out (``Step.needs_consent``) is always asked, whatever it is and whatever the flags.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ class Verdict(StrEnum):
     ALLOW = "allow"
     ASK = "ask"
     DENY = "deny"
+
+
+CONSENT = "the model wrote this command; the request did not spell it out"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,12 @@ class Policy:
     auto_destructive: bool = False  # --yes-destructive
 
     def check(self, step: Step, assessment: Assessment) -> Decision:
+        decision = self._decide(assessment)
+        if step.needs_consent and decision.verdict is Verdict.ALLOW:
+            return Decision(Verdict.ASK, decision.risk, f"{CONSENT} ({assessment.reason})")
+        return decision
+
+    def _decide(self, assessment: Assessment) -> Decision:
         risk = assessment.risk
         if assessment.denied:
             return Decision(Verdict.DENY, risk, f"never run: {assessment.reason}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.console import Console
@@ -21,7 +22,19 @@ MAX_OUTPUT_LINES = 200
 MAX_LINE_CHARS = 2000
 
 
+# C0 controls but tab and newline, DEL, and the C1 controls: ESC alone starts an escape
+# sequence (OSC 52 writes the clipboard, OSC 0 the window title), and \x9b is a one-byte CSI.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """The text with each terminal control character shown as '?', so it cannot drive the
+    terminal (tool output: a file being read, another user's command line)."""
+    return _CONTROL.sub("?", text)
+
+
 def _clip(line: str) -> str:
+    line = _printable(line)
     if len(line) <= MAX_LINE_CHARS:
         return line
     return f"{line[:MAX_LINE_CHARS]}... ({len(line) - MAX_LINE_CHARS:,} more characters)"
@@ -76,11 +89,12 @@ class Renderer:
 
     @staticmethod
     def _table(table: dict[str, Any]) -> RichTable:
-        out = RichTable(title=table["title"], title_justify="left", show_edge=False)
+        title = escape(_printable(str(table["title"])))
+        out = RichTable(title=title, title_justify="left", show_edge=False)
         for col in table["columns"]:
-            out.add_column(col, overflow="fold")
+            out.add_column(escape(_printable(str(col))), overflow="fold")
         for row in table["rows"]:
-            out.add_row(*(escape(str(c)) for c in row))
+            out.add_row(*(escape(_printable(str(c))) for c in row))
         return out
 
     def _on_step_failed(self, ev: Event) -> None:

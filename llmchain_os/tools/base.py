@@ -49,6 +49,10 @@ class ToolOutput(BaseModel):
     def table(self) -> Table | None:
         return None
 
+    def failure(self) -> str | None:
+        """Why the result counts as a failed step (a command exiting non-zero); None if not."""
+        return None
+
     def subject(self) -> dict[str, Any]:
         """Values a follow-up step may refer to as "it" (e.g. the pid of the top process)."""
         return {}
@@ -156,12 +160,18 @@ class ToolRegistry:
             return Risk.WRITE
 
     def as_langchain(self) -> list[StructuredTool]:
-        """Each tool as a LangChain StructuredTool (same schema, description and function)."""
+        """Each tool as a LangChain StructuredTool, for its schema only (``bind_tools``).
+
+        Invoking one raises: a tool runs only through the executor, which asks the policy.
+        """
         from langchain_core.tools import StructuredTool
+
+        def refuse(**_: Any) -> Any:
+            raise RuntimeError("llmchain-os tools run only through the executor and its policy")
 
         return [
             StructuredTool.from_function(
-                func=lambda _t=t, **kw: _t.call(_t.parse_args(kw)).model_dump(mode="json"),
+                func=refuse,
                 name=t.name,
                 description=t.description,
                 args_schema=t.args_model,

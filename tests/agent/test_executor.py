@@ -18,7 +18,7 @@ from llmchain_os.agent.plan import Plan, Step, StepStatus
 from llmchain_os.agent.policy import Decision, Policy, Verdict
 from llmchain_os.safety.commands import classify_command
 from llmchain_os.safety.risk import Assessment, Risk
-from llmchain_os.tools.base import ToolError, ToolOutput, ToolRegistry, tool
+from llmchain_os.tools.base import ToolError, ToolOutput, ToolRegistry, builtin_registry, tool
 
 K = EventKind
 
@@ -38,6 +38,18 @@ class Found(ToolOutput):
 
     def subject(self) -> dict[str, Any]:
         return {"pid": self.pid}
+
+
+class Exited(ToolOutput):
+    """A result that is a failure when its code is non-zero, like a shell command's."""
+
+    code: int
+
+    def summary(self) -> str:
+        return f"exited {self.code}"
+
+    def failure(self) -> str | None:
+        return f"exited with {self.code}" if self.code else None
 
 
 @dataclass
@@ -103,7 +115,12 @@ def bench(tmp_path: Path) -> Bench:
             raise KeyboardInterrupt
         return Note(text=kind)
 
-    registry = ToolRegistry([find_pid, show_pid, append_line, shell_like, explode])
+    @tool(risk=Risk.READ)
+    def exit_with(code: int) -> Exited:
+        """Finish with an exit code."""
+        return Exited(code=code)
+
+    registry = ToolRegistry([find_pid, show_pid, append_line, shell_like, explode, exit_with])
     return Bench(registry, log, seen)
 
 
@@ -255,13 +272,64 @@ def test_unexpected_exception_fails_the_step_with_its_type_name(bench: Bench) ->
     assert executor.records[0].error == "RuntimeError: index went wrong"
 
 
-def test_keyboard_interrupt_in_a_tool_cancels_only_that_step(bench: Bench) -> None:
+def test_keyboard_interrupt_in_a_tool_cancels_the_rest_of_the_request(bench: Bench) -> None:
     executor = Executor(bench.registry, Policy())
+    assert not executor.cancelled
 
     kinds = run(executor, plan(Step(tool="explode", args={"kind": "ctrl-c"}), READ_STEP))
 
     assert kinds == [K.PLAN, K.STEP_STARTED, K.STEP_FAILED, K.STEP_SKIPPED]
-    assert "cancelled" in executor.records[0].error
+    assert executor.records[0].error == "cancelled (Ctrl-C)"
+    assert executor.cancelled
+    assert executor.records[1].error == "the request was cancelled"
+
+
+def test_after_a_cancel_no_further_step_runs_even_on_its_own(bench: Bench) -> None:
+    executor = Executor(bench.registry, Policy(), approve=Approver(True))
+    run(executor, plan(Step(tool="explode", args={"kind": "ctrl-c"})))
+
+    run(executor, plan(WRITE_STEP))
+
+    assert statuses(executor) == [StepStatus.FAILED, StepStatus.SKIPPED]
+    assert not bench.log.exists()
+
+
+def test_a_result_that_reports_a_failure_shows_its_output_then_fails_the_step(
+    bench: Bench,
+) -> None:
+    executor = Executor(bench.registry, Policy())
+
+    events = list(executor.execute(plan(Step(tool="exit_with", args={"code": 2}), READ_STEP)))
+
+    kinds = [ev.kind for ev in events]
+    assert kinds == [K.PLAN, K.STEP_STARTED, K.OUTPUT, K.STEP_FAILED, K.STEP_SKIPPED]
+    assert events[2].data["output"] == {"code": 2}
+    record = executor.records[0]
+    assert record.status is StepStatus.FAILED
+    assert record.error == "exited with 2"
+    assert record.output == {"code": 2}
+    assert record.summary == "exited 2"
+    assert not executor.cancelled
+
+
+def test_a_result_without_a_failure_is_done(bench: Bench) -> None:
+    executor = Executor(bench.registry, Policy())
+
+    kinds = run(executor, plan(Step(tool="exit_with", args={"code": 0})))
+
+    assert kinds == [K.PLAN, K.STEP_STARTED, K.OUTPUT, K.STEP_DONE]
+    assert executor.records[0].error is None
+
+
+def test_a_real_shell_command_exiting_non_zero_is_a_failed_step() -> None:
+    executor = Executor(builtin_registry(), Policy(), approve=Approver(True))
+
+    kinds = run(executor, plan(Step(tool="run_shell", args={"command": "echo oops; exit 2"})))
+
+    assert kinds == [K.PLAN, K.STEP_STARTED, K.OUTPUT, K.STEP_FAILED]
+    record = executor.records[0]
+    assert record.error == "`echo oops; exit 2` exited with 2"
+    assert record.output is not None and record.output["stdout"] == "oops\n"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llmchain_os.agent.plan import Step
-from llmchain_os.agent.policy import Policy, Verdict
+from llmchain_os.agent.policy import CONSENT, Policy, Verdict
 from llmchain_os.safety.risk import Assessment, Risk
 
 ALLOW, ASK, DENY = Verdict.ALLOW, Verdict.ASK, Verdict.DENY
@@ -85,3 +85,28 @@ def test_prompt_for_a_tool_step_shows_the_tool_and_arguments() -> None:
     assert "append_line" in prompt
     assert "hello" in prompt
     assert "cannot be undone" not in prompt
+
+
+WRITTEN_BY_MODEL = Step(tool="run_shell", args={"command": "x"}, needs_consent=True)
+
+
+@pytest.mark.parametrize(
+    ("risk", "policy", "verdict"), CASES, ids=[f"{r.value}-{p}" for r, p, _ in CASES]
+)
+def test_a_step_needing_consent_is_asked_where_it_would_be_allowed(
+    risk: Risk, policy: str, verdict: Verdict
+) -> None:
+    decision = POLICIES[policy].check(WRITTEN_BY_MODEL, Assessment(risk, "because"))
+
+    assert decision.verdict is (ASK if verdict is ALLOW else verdict)
+    assert decision.risk is risk
+    assert "because" in decision.reason
+    if verdict is ALLOW:
+        assert CONSENT in decision.reason
+
+
+def test_a_step_needing_consent_that_is_denied_stays_denied() -> None:
+    decision = Policy(True, True).check(
+        WRITTEN_BY_MODEL, Assessment(Risk.READ, "formats a filesystem", denied=True)
+    )
+    assert decision.verdict is DENY

@@ -35,6 +35,11 @@ def test_nonzero_exit_code_is_reported() -> None:
     assert result.exit_code == 3
     assert not result.timed_out
     assert "failed with exit code 3" in result.summary()
+    assert result.failure() == "`exit 3` exited with 3"
+
+
+def test_a_successful_command_is_no_failure() -> None:
+    assert run_shell("true").failure() is None
 
 
 def test_stderr_is_captured_apart_from_stdout() -> None:
@@ -52,15 +57,49 @@ def test_the_command_runs_in_bash_with_pipes(tmp_path: Path) -> None:
     assert result.stdout == "a\nb\n"
 
 
-def test_output_beyond_the_limit_is_cut_and_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stdout_beyond_the_limit_is_cut_flagged_and_the_command_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(shell, "OUTPUT_LIMIT", 10)
 
-    result = run_shell("head -c 1000 /dev/zero | tr '\\0' x; head -c 50 /dev/zero | tr '\\0' e >&2")
+    result = run_shell("head -c 1000 /dev/zero | tr '\\0' x; sleep 30")
 
     assert result.stdout == "x" * 10
-    assert result.stderr == "e" * 10
     assert result.truncated
-    assert result.exit_code == 0
+    assert not result.timed_out
+    assert result.exit_code != 0  # killed, never reached the sleep's end
+    assert result.failure() is None  # cut at the cap by us: what it printed is the result
+    assert "output passed 10 characters" in result.summary()
+
+
+def test_stderr_beyond_the_limit_is_cut_and_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shell, "OUTPUT_LIMIT", 10)
+
+    result = run_shell("echo out; head -c 50 /dev/zero | tr '\\0' e >&2")
+
+    assert result.stderr == "e" * 10
+    assert result.stdout == "out\n"
+    assert result.truncated
+
+
+@pytest.mark.timeout(60)
+def test_endless_output_is_cut_at_the_limit_and_its_process_group_killed(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+
+    result = run_shell(f"echo $$ > {pids}; cat /dev/zero & echo $! >> {pids}; wait")
+    spawned = [int(line) for line in pids.read_text().split()]
+    try:
+        assert result.truncated
+        assert not result.timed_out
+        assert result.stdout == "\0" * shell.OUTPUT_LIMIT
+        assert result.failure() is None  # cut at the cap: a result, not a failure
+        assert "was stopped" in result.summary()
+        assert len(spawned) == 2
+        assert _survivors(spawned) == []
+    finally:
+        for pid in spawned:
+            if psutil.pid_exists(pid) and not _gone_or_zombie(pid):
+                psutil.Process(pid).kill()
 
 
 def test_output_within_the_limit_is_not_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,6 +112,34 @@ def test_output_within_the_limit_is_not_flagged(monkeypatch: pytest.MonkeyPatch)
 def test_invalid_utf8_output_is_replaced_not_fatal() -> None:
     result = run_shell("printf 'a\\377b'")
     assert result.stdout == "a\ufffdb"
+
+
+def test_utf8_split_across_reads_is_decoded_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shell, "CHUNK", 1)  # every byte its own read
+    result = run_shell("printf 'h\\xc3\\xa9llo \\xe2\\x82\\xac'")
+    assert result.stdout == "h\u00e9llo \u20ac"
+
+
+def test_ctrl_c_while_waiting_kills_the_group_and_re_raises(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pids = tmp_path / "pids"
+
+    def interrupted(*args: object, **kwargs: object) -> bool:
+        while not pids.exists() or len(pids.read_text().split()) < 2:
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(shell, "_finished", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_shell(f"echo $$ > {pids}; sleep 30 >/dev/null 2>&1 & echo $! >> {pids}; wait")
+    spawned = [int(line) for line in pids.read_text().split()]
+    try:
+        assert _survivors(spawned) == []
+    finally:
+        for pid in spawned:
+            if psutil.pid_exists(pid) and not _gone_or_zombie(pid):
+                psutil.Process(pid).kill()
 
 
 def _gone_or_zombie(pid: int) -> bool:
@@ -110,6 +177,7 @@ def test_timeout_kills_the_whole_process_group(
         assert result.exit_code != 0
         assert result.stdout == "started\n"
         assert "stopped after 1 s" in result.summary()
+        assert result.failure() == f"`{command}` was stopped after 1 s"
         assert len(spawned) == 2
         assert _survivors(spawned) == []
     finally:
