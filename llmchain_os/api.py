@@ -21,6 +21,7 @@ from llmchain_os.agent.plan import Plan, Step, StepRecord, StepStatus
 from llmchain_os.agent.policy import Policy
 from llmchain_os.agent.request import Request, RequestError, clean_request
 from llmchain_os.config import Settings, load_settings
+from llmchain_os.exitcodes import ExitCode
 from llmchain_os.llm.errors import ModelError, ProviderError
 from llmchain_os.tools.base import ToolRegistry, builtin_registry
 
@@ -28,17 +29,6 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from llmchain_os.agent.planner import RetrievalPlanner
-
-
-class ExitCode:
-    """What ``llmos run`` exits with; the same numbers as ``ChainResult.exit_code``."""
-
-    DONE = 0
-    STEP_FAILED = 1
-    USAGE = 2
-    DECLINED = 3
-    NO_MODEL = 4
-    UNSURE = 5
 
 
 class ChainResult(BaseModel):

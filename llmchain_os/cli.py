@@ -10,15 +10,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from llmchain_os import __version__
+from llmchain_os.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from llmchain_os.agent.plan import Step
     from llmchain_os.agent.policy import Decision
     from llmchain_os.api import Session
     from llmchain_os.config import Settings
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,14 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     {
                         "request": " ".join(opts.request),
                         "error": str(exc),
-                        "exit_code": EXIT_USAGE,
+                        "exit_code": ExitCode.USAGE,
                         "plan": [],
                         "steps": [],
                     },
                     indent=2,
                 )
             )
-        return EXIT_USAGE
+        return ExitCode.USAGE
     try:
         return int(COMMANDS[opts.command](opts, settings))
     except BrokenPipeError:  # `llmos run ... | head`: the reader left; that is not an error
@@ -94,6 +92,7 @@ def cmd_shell(overrides: dict[str, Any]) -> int:
 
 
 def cmd_run(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.agent.executor import decline_all
     from llmchain_os.agent.policy import Policy
     from llmchain_os.api import ChainResult, Session
 
@@ -103,7 +102,8 @@ def cmd_run(opts: argparse.Namespace, settings: Settings) -> int:
     text = raw.decode("utf-8", "replace")
     policy = Policy(auto_write=opts.yes, auto_destructive=opts.yes_destructive)
     ask = sys.stdin.isatty() and not opts.json
-    events = Session(settings).handle(raw, _ask_tty if ask else _decline, opts.dry_run, policy)
+    approve = _ask_tty if ask else decline_all
+    events = Session(settings).handle(raw, approve, opts.dry_run, policy)
     renderer = None
     if not opts.json:
         from rich.console import Console
@@ -119,23 +119,21 @@ def cmd_run(opts: argparse.Namespace, settings: Settings) -> int:
             seen.append(ev)
     except KeyboardInterrupt:  # what ran so far is still reported; the exit says "interrupted"
         result = ChainResult.from_events(text, seen)
-        result.error, result.exit_code = "interrupted (Ctrl-C)", EXIT_INTERRUPTED
+        result.error, result.exit_code = "interrupted (Ctrl-C)", ExitCode.INTERRUPTED
     else:
         result = ChainResult.from_events(text, seen)
     if opts.json:
         print(result.model_dump_json(indent=2))
-    elif result.exit_code == EXIT_INTERRUPTED:
+    elif result.exit_code == ExitCode.INTERRUPTED:
         print("llmos: interrupted", file=sys.stderr)
     return result.exit_code
 
 
-def _decline(step: Step, decision: Decision) -> bool:
-    return False
-
-
 def _ask_tty(step: Step, decision: Decision) -> bool:
+    from llmchain_os.agent.policy import is_yes
+
     try:
-        return input(f"{decision.prompt(step)} [y/N] ").strip().lower() in {"y", "yes"}
+        return is_yes(input(decision.question(step)))
     except (EOFError, KeyboardInterrupt):
         return False
 
@@ -168,7 +166,7 @@ def cmd_tools(opts: argparse.Namespace, settings: Settings) -> int:
     from llmchain_os.tools.base import builtin_registry
 
     for tool in builtin_registry():
-        risk = tool.risk.value if not callable(tool.risk) else "from the command"
+        risk = tool.risk_label
         print(f"{tool.name:16} {risk:17} {tool.description}")
     return 0
 

@@ -36,6 +36,15 @@ class Decision:
         warn = " This cannot be undone." if self.risk is Risk.DESTRUCTIVE else ""
         return f"Run {what}? It is {self.risk.value}: {self.reason}.{warn}"
 
+    def question(self, step: Step) -> str:
+        """The prompt as asked at a terminal, with its default (no) shown."""
+        return f"{self.prompt(step)} [y/N] "
+
+
+def is_yes(reply: str) -> bool:
+    """The answer to an approval question: y or yes; anything else, or nothing, is no."""
+    return reply.strip().lower() in {"y", "yes"}
+
 
 @dataclass(frozen=True)
 class Policy:

@@ -23,6 +23,7 @@ from prompt_toolkit.formatted_text import HTML
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.shortcuts import print_formatted_text
 
+from llmchain_os.exitcodes import ExitCode
 from llmchain_os.paths import state_dir
 from llmchain_os.repl.commands import SLASH_COMMANDS, run_slash
 
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from llmchain_os.repl.render import Renderer
 
 PROMPT = "llmos> "
-EXIT_USAGE = 2  # the session could not start (a bad setting): the same code as `llmos run`
 
 
 @dataclass
@@ -182,7 +182,7 @@ class Shell:
             first = (str(exc).splitlines() or [""])[0]
             self.console.print(f"llmos: {first or type(exc).__name__}", style="red", markup=False)
             if exc is self._load_error:
-                self.running, self.status_code = False, EXIT_USAGE
+                self.running, self.status_code = False, ExitCode.USAGE
 
     def _dispatch(self, line: str) -> None:
         text = line.strip()
@@ -227,16 +227,18 @@ class Shell:
 
     def approve(self, step: Step, decision: Decision) -> bool:
         """Ask the user; anything but y/yes is no. The spinner pauses while asking."""
+        from llmchain_os.agent.policy import is_yes
+
         if self.status is not None:
             self.status.stop()
         try:
-            reply = self._questions.prompt(f"{decision.prompt(step)} [y/N] ")
+            reply = self._questions.prompt(decision.question(step))
         except (EOFError, KeyboardInterrupt):
             reply = ""
         finally:
             if self.status is not None:
                 self.status.start()
-        return reply.strip().lower() in {"y", "yes"}
+        return is_yes(reply)
 
 
 @contextmanager

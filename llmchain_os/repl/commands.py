@@ -35,7 +35,7 @@ def _tools(session: Session, console: Console, history: History) -> None:
     for col in ("name", "risk", "arguments", "what it does"):
         table.add_column(col, overflow="fold")
     for tool in session.registry:
-        risk = tool.risk.value if not callable(tool.risk) else "from the command"
+        risk = tool.risk_label
         args = ", ".join(tool.args_model.model_fields)
         table.add_row(tool.name, risk, args, tool.description)
     console.print(table)

@@ -72,6 +72,11 @@ class Tool:
     risk: RiskRule
     examples: list[str] = field(default_factory=list)
 
+    @property
+    def risk_label(self) -> str:
+        """The risk as listings show it: fixed, or worked out from each call's arguments."""
+        return self.risk.value if isinstance(self.risk, Risk) else "from the command"
+
     def assess(self, args: BaseModel) -> Assessment:
         if isinstance(self.risk, Risk):
             return Assessment(self.risk, f"{self.name} is a {self.risk.value} tool")
