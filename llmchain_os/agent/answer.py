@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
-MAX_ANSWER = 300
+MAX_ANSWER_CHARS = 300  # a kept model answer is one short sentence
 
 
 def facts_of(records: Sequence[StepRecord]) -> str:
@@ -35,7 +35,7 @@ def grounded(answer: str, facts: str) -> bool:
     """Every number of the answer is in the facts, and a factual answer states one."""
     said = set(NUMBER.findall(answer))
     known = set(NUMBER.findall(facts))
-    if not answer or len(answer) > MAX_ANSWER:
+    if not answer or len(answer) > MAX_ANSWER_CHARS:
         return False
     return said <= known and (bool(said) or not known)
 

@@ -19,9 +19,6 @@ class Risk(StrEnum):
     def rank(self) -> int:
         return list(Risk).index(self)
 
-    def worst(self, other: Risk) -> Risk:
-        return self if self.rank >= other.rank else other
-
 
 @dataclass(frozen=True)
 class Assessment:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
@@ -70,7 +70,6 @@ class Tool:
     args_model: type[BaseModel]
     func: Callable[..., ToolOutput]
     risk: RiskRule
-    examples: list[str] = field(default_factory=list)
 
     @property
     def risk_label(self) -> str:
