@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
@@ -23,6 +23,7 @@ from llmchain_os.agent.request import Request, RequestError, clean_request
 from llmchain_os.config import Settings, load_settings
 from llmchain_os.exitcodes import ExitCode
 from llmchain_os.llm.errors import ModelError, ProviderError
+from llmchain_os.safety.audit import AuditLog
 from llmchain_os.tools.base import ToolRegistry, builtin_registry
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class Session:
         self._planner: RetrievalPlanner | None = None
         self._lock = threading.Lock()
         self._loader: threading.Thread | None = None
+        self._audit: AuditLog | None = None
 
     @property
     def registry(self) -> ToolRegistry:
@@ -116,6 +118,12 @@ class Session:
         if self._registry is None:
             self._registry = builtin_registry()
         return self._registry
+
+    def audit_log(self) -> AuditLog:
+        """The audit log every executed step goes to (opened per entry, so this is cheap)."""
+        if self._audit is None:
+            self._audit = AuditLog()
+        return self._audit
 
     # -- the model ----------------------------------------------------------------------
     def model(self) -> BaseChatModel:
@@ -196,7 +204,14 @@ class Session:
         except RequestError as exc:
             yield Event(kind=EventKind.ERROR, text=str(exc), data={"exit_code": ExitCode.USAGE})
             return
-        executor = Executor(self.registry, policy or Policy(), approve, dry_run)
+        executor = Executor(
+            self.registry,
+            policy or Policy(),
+            approve,
+            dry_run,
+            audit=self.audit_log(),
+            request=request.text,
+        )
         try:
             yield from self._handle(request, executor)
         except ModelError as exc:
@@ -291,12 +306,89 @@ class Session:
             },
         )
 
+    def run_tool(
+        self,
+        tool: str,
+        args: dict[str, Any],
+        approve: Approver = decline_all,
+        policy: Policy | None = None,
+        request: str = "",
+        dry_run: bool = False,
+    ) -> Iterator[Event]:
+        """One tool call the user named outright (``llmos jobs rm``): still through the
+        policy and into the audit log, like any planned step."""
+        executor = Executor(
+            self.registry,
+            policy or Policy(),
+            approve,
+            dry_run,
+            audit=self.audit_log(),
+            request=request,
+        )
+        step = Step(tool=tool, args=args, risk=self.registry.risk_of(tool, args), why="named")
+        yield from executor.execute(Plan(steps=[step], source="user"))
+
     def run_command(self, command: str, approve: Approver = decline_all) -> Iterator[Event]:
         """``!cmd`` in the shell: the user's own command line, still through the policy."""
-        executor = Executor(self.registry, Policy(), approve)
+        executor = Executor(
+            self.registry, Policy(), approve, audit=self.audit_log(), request=f"!{command}"
+        )
         args = {"command": command}
         risk = self.registry.risk_of("run_shell", args)
         plan = Plan(
             steps=[Step(tool="run_shell", args=args, risk=risk, why="typed with !")], source="user"
         )
         yield from executor.execute(plan)
+
+
+def undo_last() -> list[str]:
+    """/undo and ``llmos undo``: restore what the last delete or overwrite put in the trash.
+
+    It only puts things back; a path that exists again is left alone and reported. Returns
+    the lines that say what came back and what did not."""
+    from llmchain_os.safety.trash import undo_last as restore
+
+    return restore().lines()
+
+
+def trash_listing() -> list[str]:
+    """``llmos undo --list``: the batches in the trash, newest first, one line each."""
+    from llmchain_os.safety.trash import list_batches
+
+    return [batch.line() for batch in reversed(list_batches())] or ["The trash is empty."]
+
+
+def remove_job_asked(
+    session: Session, job_id: str, ask: Callable[[str], str] | None, yes: bool = False
+) -> tuple[str, int]:
+    """``llmos jobs rm`` and ``/jobs rm``: name the job, ask y/N (unless ``yes``), remove it.
+
+    Nobody to ask (``ask`` None) and no ``yes`` removes nothing. Returns what to print and
+    the exit code."""
+    from llmchain_os.agent.policy import is_yes
+    from llmchain_os.scripts.schedule import JobError, get_job
+
+    try:
+        job = get_job(job_id)
+        what = f"job {job.id} ({job.script}, {job.words})"
+    except JobError:  # perhaps only a crontab line is left; remove_job cleans that up too
+        what = f"job {job_id}"
+    if not yes:
+        if ask is None:
+            return f"Not removed: {what} - add --yes to remove it unasked", ExitCode.DECLINED
+        try:
+            reply = ask(f"Remove {what}? [y/N] ")
+        except (EOFError, KeyboardInterrupt):
+            reply = ""
+        if not is_yes(reply):
+            return "Not removed.", ExitCode.DECLINED
+    events = session.run_tool(
+        "remove_job",
+        {"job": job_id},
+        approve=lambda step, decision: True,  # asked above
+        policy=Policy(auto_write=yes),
+        request=f"jobs rm {job_id}",
+    )
+    result = ChainResult.from_events(f"jobs rm {job_id}", list(events))
+    record = result.steps[-1]
+    return record.summary or record.error or "", result.exit_code

@@ -43,6 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("action", choices=["show", "path"])
     sub.add_parser("doctor", help="check the model, GPU offload, cloud endpoint and files")
     sub.add_parser("tools", help="list the tools")
+    from llmchain_os import scripts_cli  # argparse only: cheap
+
+    scripts_cli.add_parser(sub)
+    _add_audit_parser(sub)
+    jobs = sub.add_parser("jobs", help="list scheduled scripts, or remove one")
+    jobs.add_argument("action", nargs="?", choices=["list", "rm"], default="list")
+    jobs.add_argument("job", nargs="?", help="the job id to remove (rm)")
+    jobs.add_argument("--yes", action="store_true", help="remove without asking")
+    undo = sub.add_parser("undo", help="restore what the last delete or overwrite removed")
+    undo.add_argument("--list", action="store_true", help="list the trash instead")
     return parser
 
 
@@ -171,7 +181,76 @@ def cmd_tools(opts: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_undo(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.api import trash_listing, undo_last
+
+    print("\n".join(trash_listing() if opts.list else undo_last()))
+    return 0
+
+
+def _add_audit_parser(sub: Any) -> None:
+    audit = sub.add_parser("audit", help="show the log of every step run, declined or refused")
+    audit.add_argument("-n", type=int, default=50, metavar="N", help="the last N (0: all)")
+    audit.add_argument("--since", metavar="WHEN", help="e.g. 30m, 1h, 2d, 1w or an ISO time")
+    audit.add_argument("--risk", choices=["read", "write", "remote", "privileged", "destructive"])
+    audit.add_argument("--status", choices=["started", "done", "failed", "declined", "skipped"])
+    audit.add_argument("--grep", metavar="TEXT", help="entries that contain TEXT")
+    audit.add_argument("--json", action="store_true", help="JSON lines, one entry each")
+
+
+def cmd_audit(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.safety.audit import AuditError, audit_report
+
+    try:
+        lines, note = audit_report(
+            last=opts.n,
+            since=opts.since,
+            risk=opts.risk,
+            status=opts.status,
+            grep=opts.grep,
+            as_json=opts.json,
+        )
+    except AuditError as exc:
+        print(f"llmos: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    print("\n".join(lines))
+    if note:
+        print(f"llmos: {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_jobs(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.api import Session, remove_job_asked
+    from llmchain_os.tools.base import ToolError
+    from llmchain_os.tools.jobs import job_lines
+
+    if opts.action == "list":
+        try:
+            print("\n".join(job_lines()))
+        except ToolError as exc:
+            print(f"llmos: {exc}", file=sys.stderr)
+            return ExitCode.STEP_FAILED
+        return 0
+    if not opts.job:
+        print("llmos: say which job: llmos jobs rm ID ('llmos jobs' lists them)", file=sys.stderr)
+        return ExitCode.USAGE
+    ask = None if opts.yes or not sys.stdin.isatty() else input
+    text, code = remove_job_asked(Session(settings), opts.job, ask, yes=opts.yes)
+    print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
+def cmd_scripts(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.scripts_cli import cmd_scripts as run
+
+    return run(opts, settings)
+
+
 COMMANDS: dict[str, Any] = {
+    "scripts": cmd_scripts,
+    "audit": cmd_audit,
+    "jobs": cmd_jobs,
+    "undo": cmd_undo,
     "run": cmd_run,
     "config": cmd_config,
     "doctor": cmd_doctor,

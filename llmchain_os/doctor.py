@@ -101,10 +101,27 @@ def _files() -> Check:
     return Check("files", True, f"state {path}; {where}")
 
 
+def _sandbox() -> Check:
+    """Optional: without it, generated scripts still run under limits, and say so."""
+    from llmchain_os.safety.sandbox import sandbox_status
+
+    status = sandbox_status()
+    if status.available:
+        return Check("sandbox", True, f"{status.how} available")
+    fix = (
+        "apt install bubblewrap"
+        if "not found" in status.why_not
+        else "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1; "
+        "in a container, a seccomp profile that permits them)"
+    )
+    return Check("sandbox", True, f"not available ({status.why_not})", fix)
+
+
 def run_checks(settings: Settings) -> list[Check]:
     checks: list[Callable[[], Check]] = [
         _files,
         _llama,
+        _sandbox,
         lambda: _model(settings),
         lambda: _cloud(settings),
     ]

@@ -13,6 +13,9 @@ class EventKind(StrEnum):
     STATUS = "status"  # progress for spinners ("loading model", "thinking")
     PLAN = "plan"  # the plan as it will be run: data["plan"] is a list of steps
     STEP_STARTED = "step_started"
+    # Command output as it arrives (text); data["stream"] is "stdout" or "stderr". The OUTPUT
+    # that follows carries all of it again: surfaces that show chunks live skip its text.
+    OUTPUT_CHUNK = "output_chunk"
     OUTPUT = "output"  # a step's result: data["output"], data["table"]
     STEP_DONE = "step_done"
     STEP_FAILED = "step_failed"

@@ -4,22 +4,28 @@ Risk is assessed again here from the validated arguments, whatever the planner s
 planner proposes, the policy decides. A step that is declined, denied or fails stops the
 plan; the steps after it are reported as skipped. Ctrl-C cancels the running step and sets
 ``cancelled``, so the rest of the request is skipped and callers can stop too.
+With an ``audit`` log, every step that is not a dry run is logged, and a step that changes
+things is refused if its ``started`` entry cannot be written (see safety/audit.py).
 """
 
 from __future__ import annotations
 
+import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from typing import Any
 
 from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.plan import Plan, Step, StepRecord, StepStatus
-from llmchain_os.agent.policy import Decision, Policy, Verdict
+from llmchain_os.agent.policy import Decision, Policy, Verdict, explain
+from llmchain_os.safety.audit import AuditError, AuditLog, new_entry, output_sha256
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import ToolError, ToolOutput, ToolRegistry
 
-Approver = Callable[[Step, Decision], bool]
+# True/False, or the step as the person edited it (the REPL's "e" on a script step).
+Approver = Callable[[Step, Decision], bool | Step]
 
 
 def decline_all(step: Step, decision: Decision) -> bool:
@@ -36,11 +42,17 @@ class Executor:
         policy: Policy,
         approve: Approver = decline_all,
         dry_run: bool = False,
+        audit: AuditLog | None = None,
+        request: str = "",
     ) -> None:
         self.registry = registry
         self.policy = policy
         self.approve = approve
         self.dry_run = dry_run
+        self.audit = audit  # every step that is not a dry run goes here; see safety/audit.py
+        self.request = request  # the user's words, for the audit log
+        self._approved_by: str | None = None  # who let the current step run
+        self._step_id = ""  # set by a ``started`` audit entry, so the finished one pairs up
         self.records: list[StepRecord] = []
         self.subjects: list[dict[str, Any]] = []
         self.cancelled = False
@@ -90,7 +102,8 @@ class Executor:
             yield self._finish(step, step.risk, StepStatus.FAILED, str(exc))
             return
         assessment = tool.assess(args)
-        decision = self.policy.check(step, assessment)
+        decision = explain(self.policy.check(step, assessment), tool, args)
+        self._approved_by = approved_by(self.policy, decision, self.approve)
         if decision.verdict is Verdict.DENY:
             yield self._finish(step, decision.risk, StepStatus.DECLINED, decision.reason)
             return
@@ -99,23 +112,51 @@ class Executor:
                 step,
                 decision.risk,
                 StepStatus.SKIPPED,
-                f"dry run: would {decision.verdict.value} ({decision.reason})",
+                f"dry run: would {decision.verdict.value} ({decision.reason})"
+                + (f": {decision.effect}" if decision.effect else ""),
             )
             return
-        if decision.verdict is Verdict.ASK and not self.approve(step, decision):
+        answer = self.approve(step, decision) if decision.verdict is Verdict.ASK else True
+        if isinstance(answer, Step):  # the person edited it (a script): judge and ask again
+            yield from self.run_step(answer)
+            return
+        if not answer:
+            self._approved_by = "declined"
             yield self._finish(
                 step, decision.risk, StepStatus.DECLINED, f"not approved: {decision.reason}"
             )
             return
+        refusal = self._audit_started(step, decision.risk)
+        if refusal is not None:
+            yield self._finish(step, decision.risk, StepStatus.FAILED, refusal)
+            return
         yield Event(
             kind=EventKind.STEP_STARTED, step=len(self.records), text=step.tool, data=step.public()
         )
-        yield from self._call(step, decision.risk, lambda: tool.call(args))
+        yield from self._call(step, decision.risk, lambda: tool.stream(args))
 
-    def _call(self, step: Step, risk: Risk, call: Callable[[], ToolOutput]) -> Iterator[Event]:
+    def _call(
+        self, step: Step, risk: Risk, call: Callable[[], Iterator[str | ToolOutput]]
+    ) -> Iterator[Event]:
+        """Run the tool in this thread (so Ctrl-C lands in it); its chunks are shown live."""
         start = time.perf_counter()
+        stream = call()
+        output: ToolOutput | None = None
         try:
-            output = call()
+            for item in stream:
+                if isinstance(item, ToolOutput):
+                    output = item
+                else:
+                    yield self._chunk_event(item)
+            if output is None:
+                raise ToolError(f"{step.tool} ended without a result")
+        except GeneratorExit:  # the caller stopped reading (a Ctrl-C while it drew a chunk)
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # the tool's own finally stops what it started
+            self.cancelled = True
+            self._finish(step, risk, StepStatus.FAILED, "cancelled", start=start)  # recorded only
+            raise
         except KeyboardInterrupt:
             self.cancelled = True
             yield self._finish(step, risk, StepStatus.FAILED, "cancelled (Ctrl-C)", start=start)
@@ -135,6 +176,13 @@ class Executor:
             return
         self.subjects.append(output.subject())
         yield self._finish(step, risk, StepStatus.DONE, None, output=output, start=start)
+
+    def _chunk_event(self, text: str) -> Event:
+        stream = getattr(text, "stream", "stdout")  # safety.process.Chunk knows its pipe
+        step = len(self.records)
+        return Event(
+            kind=EventKind.OUTPUT_CHUNK, step=step, text=str(text), data={"stream": stream}
+        )
 
     def _output_event(self, output: ToolOutput) -> Event:
         table = output.table()
@@ -178,6 +226,7 @@ class Executor:
             duration_s=time.perf_counter() - start if start else 0.0,
         )
         self.records.append(record)
+        self._audit_finished(record, output)
         kind = {
             StepStatus.DONE: EventKind.STEP_DONE,
             StepStatus.FAILED: EventKind.STEP_FAILED,
@@ -190,3 +239,65 @@ class Executor:
             text=record.summary or error or "",
             data=record.model_dump(mode="json"),
         )
+
+    # -- the audit log (safety/audit.py says why it works this way) ------------------------
+    def _audit_started(self, step: Step, risk: Risk) -> str | None:
+        """Log a step that changes things before it runs; the refusal if that is impossible."""
+        self._step_id = uuid.uuid4().hex[:12]
+        if self.audit is None or risk is Risk.READ:
+            return None
+        entry = new_entry(
+            step_id=self._step_id,
+            request=self.request,
+            tool=step.tool,
+            args=step.args,
+            risk=risk.value,
+            approved_by=self._approved_by,
+            status="started",
+        )
+        try:
+            self.audit.append(entry)
+        except AuditError as exc:
+            return f"not run: {exc}"
+        return None
+
+    def _audit_finished(self, record: StepRecord, output: ToolOutput | None) -> None:
+        """Log what happened to a step; a dry run logs nothing."""
+        step_id, approved = self._step_id or uuid.uuid4().hex[:12], self._approved_by
+        self._step_id, self._approved_by = "", None
+        if self.audit is None or self.dry_run:
+            return
+        data = output.model_dump(mode="json") if output is not None else None
+        code = data.get("exit_code") if isinstance(data, dict) else None
+        entry = new_entry(
+            step_id=step_id,
+            request=self.request,
+            tool=record.tool,
+            args=record.args,
+            risk=record.risk.value,
+            approved_by=None if record.status is StepStatus.SKIPPED else approved,
+            status=record.status.value,
+            exit_code=code if isinstance(code, int) else None,
+            duration_s=round(record.duration_s, 6),
+            output_sha256=output_sha256(data) if data is not None else None,
+            error=record.error,
+        )
+        try:
+            self.audit.append(entry)
+        except AuditError as exc:  # the step has run; say so rather than hide its result
+            logging.getLogger(__name__).warning("%s", exc)
+
+
+def approved_by(policy: Policy, decision: Decision, approve: Approver = decline_all) -> str:
+    """Who lets a step run, as the audit log says it. An asked step is the user's to allow,
+    unless the approver names itself (``approve.audit_name``, e.g. "job 1a2b3c4d" for a
+    cron run that was approved when it was scheduled)."""
+    if decision.verdict is Verdict.DENY:
+        return "denied"
+    if decision.verdict is Verdict.ASK:
+        return str(getattr(approve, "audit_name", "user"))
+    if decision.risk is Risk.READ:
+        return "policy: read"
+    if decision.risk in (Risk.WRITE, Risk.REMOTE) and policy.auto_write:
+        return "--yes"
+    return "--yes-destructive"

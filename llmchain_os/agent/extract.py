@@ -188,7 +188,201 @@ def _shell(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
     return {"command": command} if command else {}
 
 
+def saved_scripts() -> set[str]:
+    """Names in the script library; none when it cannot be read (the planner goes on)."""
+    from llmchain_os.scripts.library import ScriptLibrary
+    from llmchain_os.tools.base import ToolError
+
+    try:
+        return {r.name for r in ScriptLibrary().list()}
+    except ToolError:
+        return set()
+
+
+def _script(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    saved = saved_scripts()
+    hits = [t for t in re.findall(r"[a-z0-9][a-z0-9-]*", text.lower()) if t in saved]
+    return {"name": max(hits, key=len)} if hits else {}
+
+
+# -- files and kill_process ---------------------------------------------------------------
+GLOB_WORD = re.compile(r"(?<![\w/~])(\*?[\w.\-]*[*?][\w.\-*?]*)")
+EXTENSIONS = frozenset(
+    "log tmp bak txt iso gz zip pdf jpg png mp4 core swp csv json tar deb rpm conf old".split()
+)
+EXT_FILES = re.compile(r"(?<![\w/])\.?([a-z0-9]{1,5})\s+(?:files?|backups?|dumps?)\b", re.I)
+AGE = re.compile(
+    r"\b(?:older than|more than|over|at least)\s+(\d+|an?|\w+)\s+(day|week|month|year)s?",
+    re.I,
+)
+DAYS_PER = {"day": 1, "week": 7, "month": 30, "year": 365}
+BYTES = re.compile(
+    r"\b(?:bigger|larger|more|over|above|greater)\s+(?:than\s+)?(\d+(?:\.\d+)?\s*[kmgt]i?b)\b",
+    re.I,
+)
+RECURSIVE = re.compile(r"\b(?:under|recursive(?:ly)?|everything|tree)\b", re.I)
+WHOLE_FOLDER = re.compile(r"\b(?:folder|directory|dir)\b", re.I)
+EVERYTHING = re.compile(r"\b(?:everything|all(?: the)? files)\s+(?:in|under|inside)\b", re.I)
+# An order to delete, at the start of a clause ("how much would deleting X free" is not one).
+DELETE_INTENT = re.compile(
+    r"^\s*(?:please\s+)?(?:delete|remove|erase|trash|wipe|get rid of|clean\s*up)\b", re.I
+)
+KILL_PID = re.compile(r"\b(?:kill|terminate|stop|end)\s+(?:-\w+\s+)?(\d{1,7})\b", re.I)
+# Asking to stop a process (never "OOM killed", "stop the service", "the end of the log").
+KILL_INTENT = re.compile(
+    r"\b(?:kill|terminate|sigterm|sigkill)\b|\b(?:stop|end)\s+(?:the\s+)?(?:process|pid)\b",
+    re.I,
+)
+FORCE = re.compile(r"\b(?:force\w*|sigkill|hard)\b|-9\b", re.I)
+APPEND = re.compile(r"\b(?:append|add)\b", re.I)
+
+
+def _path(text: str) -> str | None:
+    paths = find_paths(text)
+    return (paths[0].rstrip("/") or "/") if paths else None
+
+
+def find_pattern(text: str) -> str | None:
+    """A glob ("*.tmp") or a kind of file ("the log files" -> "*.log")."""
+    m = GLOB_WORD.search(PATH.sub(" ", text))
+    if m:
+        return m.group(1)
+    for m in EXT_FILES.finditer(text):
+        if m.group(1).lower() in EXTENSIONS:
+            return f"*.{m.group(1).lower()}"
+    return None
+
+
+def find_age_days(text: str) -> int | None:
+    m = AGE.search(text)
+    if m is None:
+        return None
+    count = m.group(1).lower()
+    n = int(count) if count.isdigit() else 1 if count in ("a", "an") else NUMBER_WORDS.get(count)
+    return None if n is None else n * DAYS_PER[m.group(2).lower()]
+
+
+def _file_filters(text: str) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if (path := _path(text)) is not None:
+        args["path"] = path
+    if (pattern := find_pattern(text)) is not None:
+        args["pattern"] = pattern
+    if (days := find_age_days(text)) is not None:
+        args["older_than_days"] = days
+    return args
+
+
+def _find(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    args = _file_filters(text)
+    if (size := BYTES.search(text)) is not None:
+        args["larger_than"] = size.group(1).replace(" ", "")
+    return args
+
+
+def _delete(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    args = _file_filters(text)
+    if "pattern" not in args and EVERYTHING.search(text):
+        args["pattern"] = "*"  # what is in the folder, not the folder itself
+    if RECURSIVE.search(text) or ("pattern" not in args and WHOLE_FOLDER.search(text)):
+        args["recursive"] = True
+    return args
+
+
+def _info(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    path = _path(text)
+    return {"path": path} if path else {}
+
+
+def _write(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if (path := _path(text)) is not None:
+        args["path"] = path
+    quoted = [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
+    content = [q for q in quoted if q.rstrip("/") != args.get("path")]
+    if content:
+        args["content"] = content[0]
+    if APPEND.search(text):
+        args["append"] = True
+    return args
+
+
+def _kill(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    m = PID.search(text) or KILL_PID.search(text)
+    args: dict[str, Any] = {"pid": int(m.group(1))} if m else {}
+    if FORCE.search(text):
+        args["force"] = True
+    return args
+
+
+# -- schedule_script, remove_job ----------------------------------------------------------
+SCHEDULE_VERB = re.compile(r"\b(?:schedule|cron|run|execute|start)\b", re.I)
+SCHEDULE_WORD = re.compile(r"\b(?:schedule|cron)\b", re.I)
+NAME_AFTER = re.compile(
+    r"\b(?:schedule|unschedule|job\s+for)\s+(?:the\s+|my\s+)?(?:script\s+)?"
+    r"([a-z0-9][a-z0-9-]{0,39})\b",
+    re.I,
+)
+JOB_ID = re.compile(r"\b([0-9a-f]{8})\b")
+# An order to remove a scheduled job; before the delete rule, which would take "remove job".
+REMOVE_JOB = re.compile(
+    r"^\s*(?:please\s+)?(?:delete|remove|cancel|drop|rm|stop)\s+(?:the\s+|my\s+|a\s+)?"
+    r"(?:scheduled\s+|cron\s+)?job\b|^\s*(?:please\s+)?unschedule\b",
+    re.I,
+)
+NOT_NAMES = frozenset("it that this them every each daily nightly hourly weekly monthly".split())
+
+
+def named_script(text: str) -> str | None:
+    """A saved script the text names, else the word after "schedule" ("schedule foo ...")."""
+    saved = saved_scripts()
+    hits: list[str] = [t for t in re.findall(r"[a-z0-9][a-z0-9-]*", text.lower()) if t in saved]
+    if hits:
+        return max(hits, key=len)
+    m = NAME_AFTER.search(text)
+    word = m.group(1).lower() if m else None
+    return word if word and word not in NOT_NAMES and word not in STOP else None
+
+
+def wants_schedule(text: str) -> bool:
+    """The intent rule for "schedule backup-srv nightly" and "run it every night": a
+    schedule, and a saved script (or "it") to run on it, not a command to run now."""
+    from llmchain_os.scripts.cron import find_schedule
+
+    if not SCHEDULE_VERB.search(text) or find_schedule(text) is None:
+        return False
+    if SCHEDULE_WORD.search(text):
+        return True
+    return refers_back(text) or any(t in saved_scripts() for t in re.findall(r"[\w-]+", text))
+
+
+def _schedule(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    from llmchain_os.scripts.cron import find_schedule
+
+    args: dict[str, Any] = {}
+    if (script := named_script(text)) is not None:
+        args["script"] = script
+    if (when := find_schedule(text)) is not None:
+        args["when"] = when
+    return args
+
+
+def _remove_job(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    m = JOB_ID.search(text)
+    job = m.group(1) if m else named_script(text)
+    return {"job": job} if job else {}
+
+
 EXTRACTORS: dict[str, Callable[[str, Callable[[], set[str]]], dict[str, Any]]] = {
+    "schedule_script": _schedule,
+    "remove_job": _remove_job,
+    "find_files": _find,
+    "file_info": _info,
+    "delete_files": _delete,
+    "write_file": _write,
+    "kill_process": _kill,
+    "run_script": _script,
+    "show_script": _script,
     "disk_usage": _disk,
     "top_processes": _top,
     "process_info": _proc,

@@ -53,8 +53,17 @@ class ToolLoop:
         if name == "run_shell":
             command = str(args.get("command", "")).strip()
             consent = not command or command not in request_text
+        elif name == "save_script":  # a script the model wrote is the same: a person reads it
+            script = str(args.get("text", "")).strip()
+            consent = not script or script not in request_text
+        undo = self.registry.get(name).undo if name in self.registry else ""
         return Step(
-            tool=name, args=args, risk=risk, why="the model called it", needs_consent=consent
+            tool=name,
+            args=args,
+            risk=risk,
+            why="the model called it",
+            needs_consent=consent,
+            undo=undo,
         )
 
     @staticmethod

@@ -22,11 +22,26 @@ class Step(BaseModel):
     refs: dict[str, str] = Field(default_factory=dict)  # arg name -> subject key of prev step
     # The model wrote this call and the request did not spell it out: a person must agree.
     needs_consent: bool = False
+    # "trash": /undo can take it back; "none" or unknown ("") on a step that changes things:
+    # it cannot, and the plan says so.
+    undo: str = ""
+
+    @property
+    def undoable(self) -> bool | None:
+        """None for a step that changes nothing; else whether /undo can take it back."""
+        return None if self.risk is Risk.READ else self.undo == "trash"
 
     def public(self) -> dict[str, Any]:
-        data = {"tool": self.tool, "args": self.args, "risk": self.risk.value, "why": self.why}
+        data: dict[str, Any] = {
+            "tool": self.tool,
+            "args": self.args,
+            "risk": self.risk.value,
+            "why": self.why,
+        }
         if self.refs:
             data["refs"] = self.refs
+        if self.undoable is not None:
+            data["undoable"] = self.undoable
         return data
 
 

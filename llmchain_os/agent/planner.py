@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from llmchain_os.agent.extract import (
+    DELETE_INTENT,
+    KILL_INTENT,
     PID,
+    REMOVE_JOB,
     bare_command,
     candidates,
     extract_args,
@@ -27,11 +30,14 @@ from llmchain_os.agent.extract import (
     refers_back,
     remote_target,
     running_names,
+    saved_scripts,
     similar_names,
+    wants_schedule,
 )
 from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.request import Request
 from llmchain_os.agent.retrieval import Match, ToolIndex
+from llmchain_os.agent.script_steps import is_script_request, saved_script_named
 from llmchain_os.llm.grammar import args_grammar, choice_grammar
 from llmchain_os.prompts import load_exemplars, load_prompt
 from llmchain_os.tools.base import Tool, ToolError, ToolRegistry
@@ -40,7 +46,8 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 NONE_LABEL = "_none"
-NEVER_INVENTED = {"command"}  # a command line is spelled out by the user, never made up
+# A command line, a file's new text, which script or job, and when: spelled out, never made up.
+NEVER_INVENTED = {"command", "content", "script", "job", "when"}
 CLAUSE_SPLIT = re.compile(
     r"\s*(?:,?\s*\band then\b|,\s*then\b|;|\band also\b|"
     r"\band\b(?=\s+(?:show|tell|give|list|find|check|get|display|what|how|which)\b))\s*",
@@ -102,6 +109,8 @@ class RetrievalPlanner:
 
     def plan(self, request: Request) -> PlanOutcome:
         outcome = PlanOutcome(plan=None)
+        if "save_script" in self.registry and is_script_request(request.text):
+            return self._plan_script(request.text, outcome)
         steps: list[Step] = []
         clauses = split_clauses(request.text)
         try:
@@ -139,6 +148,8 @@ class RetrievalPlanner:
             )
             else {}
         )
+        if not refs and follows and "script" not in args and refers_back(clause):
+            refs = {"script": "script"} if "script" in tool.args_model.model_fields else {}
         if not refs:
             args = self._fill_missing(tool, clause, args, outcome)
         try:
@@ -150,9 +161,27 @@ class RetrievalPlanner:
             if parsed is not None
             else tool.assess(tool.args_model.model_construct()).risk
         )
-        return Step(tool=tool.name, args=args, risk=risk, why=why, refs=refs)
+        return Step(tool=tool.name, args=args, risk=risk, why=why, refs=refs, undo=tool.undo)
+
+    def _plan_script(self, text: str, outcome: PlanOutcome) -> PlanOutcome:
+        """ "write a script that ...": drafted from a template or by the model, then saved."""
+        from llmchain_os.agent.script_steps import script_steps
+        from llmchain_os.agent.scripting import DraftError
+
+        try:
+            steps = script_steps(text, self.model, self.registry)
+            outcome.plan = Plan(steps=steps, source="script")
+        except DraftError as exc:
+            outcome.unsure = str(exc)
+        return outcome
 
     def _choose(self, clause: str, outcome: PlanOutcome) -> tuple[Tool, str]:
+        if "schedule_script" in self.registry and wants_schedule(clause):
+            return self.registry.get("schedule_script"), "the request says when to run a script"
+        if "remove_job" in self.registry and REMOVE_JOB.search(clause):
+            return self.registry.get("remove_job"), "the request asks to remove a scheduled job"
+        if "run_script" in self.registry and saved_script_named(clause, saved_scripts()):
+            return self.registry.get("run_script"), "the request names a saved script"
         if "run_shell" in self.registry:
             command = find_command(clause) if EXPLICIT.search(clause) else None
             if command or bare_command(clause, self.index.vocabulary):
@@ -163,6 +192,10 @@ class RetrievalPlanner:
                 f"{clause!r} is about another host ({host}); remote hosts are not supported "
                 "yet, and answering with this machine's figures would mislead"
             )
+        if "kill_process" in self.registry and KILL_INTENT.search(clause):
+            return self.registry.get("kill_process"), "the request asks to stop a process"
+        if "delete_files" in self.registry and DELETE_INTENT.search(clause):
+            return self.registry.get("delete_files"), "the request asks to delete files"
         named = self._names_process(clause)
         if named:
             return self.registry.get("process_info"), named

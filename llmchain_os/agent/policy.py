@@ -8,11 +8,17 @@ not spell out (``Step.needs_consent``) is always asked, whatever it is and whate
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from llmchain_os.agent.plan import Step
 from llmchain_os.safety.risk import Assessment, Risk
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from llmchain_os.tools.base import Tool
 
 
 class Verdict(StrEnum):
@@ -26,19 +32,54 @@ CONSENT = "the model wrote this command; the request did not spell it out"
 
 @dataclass(frozen=True)
 class Decision:
+    """The policy's verdict. ``effect`` and ``undo`` are filled by the executor from the tool
+    just before a person is asked: the exact effect worked out from the real files and
+    processes ("delete 3 files, 1.2 GiB, under /var/log/old"), and whether /undo can take it
+    back ("trash"), cannot ("none"), or it is not known ("")."""
+
     verdict: Verdict
     risk: Risk
     reason: str
+    effect: str = ""
+    undo: str = ""
 
     def prompt(self, step: Step) -> str:
         """The question a surface puts to the user, with the exact effect spelled out."""
-        what = f"{step.tool} {step.args}" if step.tool != "run_shell" else step.args["command"]
-        warn = " This cannot be undone." if self.risk is Risk.DESTRUCTIVE else ""
-        return f"Run {what}? It is {self.risk.value}: {self.reason}.{warn}"
+        shell = step.tool == "run_shell"
+        what = step.args.get("command", "") if shell else f"{step.tool} {step.args}"
+        if self.effect and shell:
+            head = f"Run {what} - {self.effect}?"
+        elif self.effect:
+            head = f"{self.effect[:1].upper()}{self.effect[1:]}?"
+        else:
+            head = f"Run {what}?"
+        return f"{head} It is {self.risk.value}: {self.reason}.{self._undo_note()}"
+
+    def _undo_note(self) -> str:
+        if self.undo == "trash":
+            if self.effect.startswith("delete"):
+                return " They go to the trash; /undo restores them."
+            if self.effect.startswith("create"):
+                return " /undo removes it again."
+            return " The old version goes to the trash; /undo restores it."
+        if self.undo == "none" or (not self.undo and self.risk is Risk.DESTRUCTIVE):
+            return " This cannot be undone."
+        return ""
 
     def question(self, step: Step) -> str:
         """The prompt as asked at a terminal, with its default (no) shown."""
         return f"{self.prompt(step)} [y/N] "
+
+
+def explain(decision: Decision, tool: Tool, args: BaseModel) -> Decision:
+    """The decision with the call's exact effect and undo, when a person is to be asked.
+
+    Worked out only then (it reads the filesystem or process table), and never for a step
+    that changes nothing, whose question must not claim it "cannot be undone"."""
+    if decision.verdict is not Verdict.ASK:
+        return decision
+    undo = tool.undo if decision.risk is not Risk.READ else ""
+    return replace(decision, effect=tool.describe(args), undo=undo)
 
 
 def is_yes(reply: str) -> bool:

@@ -225,20 +225,42 @@ class Shell:
         self.status = self.console.status("working...")
         return self.status
 
-    def approve(self, step: Step, decision: Decision) -> bool:
-        """Ask the user; anything but y/yes is no. The spinner pauses while asking."""
-        from llmchain_os.agent.policy import is_yes
+    def approve(self, step: Step, decision: Decision) -> bool | Step:
+        """Ask the user; anything but y/yes is no. The spinner pauses while asking.
 
+        A script step also takes "e": the script opens in $VISUAL/$EDITOR, and the edited
+        step goes back to the executor to be linted, judged and asked about again."""
+        from llmchain_os.agent.policy import is_yes
+        from llmchain_os.agent.script_steps import EDITABLE, script_question
+
+        editable = step.tool in EDITABLE
         if self.status is not None:
             self.status.stop()
         try:
-            reply = self._questions.prompt(decision.question(step))
-        except (EOFError, KeyboardInterrupt):
-            reply = ""
+            question = script_question(step, decision) if editable else decision.question(step)
+            try:
+                reply = self._questions.prompt(question)
+            except (EOFError, KeyboardInterrupt):
+                reply = ""
+            if editable and reply.strip().lower() in ("e", "edit"):
+                return self._edited(step) or self.approve(step, decision)
         finally:
             if self.status is not None:
                 self.status.start()
         return is_yes(reply)
+
+    def _edited(self, step: Step) -> Step | None:
+        from llmchain_os.agent.script_steps import edited_step
+        from llmchain_os.tools.base import ToolError
+
+        def show(text: str) -> None:
+            self.console.print(text, markup=False, highlight=False)
+
+        try:
+            return edited_step(step, show)
+        except (OSError, ToolError) as exc:  # a failed editor: say so, and ask again
+            show(f"edit failed: {exc}")
+            return None
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from prompt_toolkit.history import History
@@ -20,6 +20,10 @@ Every plan is shown with its risk; anything beyond reading asks you first.
   /tools     the tools the shell can plan with
   /model     which model is loaded, and how
   /history   your last requests
+  /scripts   saved scripts; /scripts show NAME (ask "write a script that ..." for one)
+  /audit     the last 20 steps from the audit log (llmos audit filters it)
+  /jobs      scheduled scripts; /jobs rm ID removes one (asks first)
+  /undo      restore what the last delete or overwrite removed (from the trash)
   /help      this text
   /exit      leave (or Ctrl-D); Ctrl-C cancels a running request"""
 
@@ -71,21 +75,82 @@ def _history(session: Session, console: Console, history: History) -> None:
         console.print(f"  {shown}", markup=False, highlight=False)
 
 
+def _undo(session: Session, console: Console, history: History) -> None:
+    from llmchain_os.api import undo_last
+
+    console.print("\n".join(undo_last()), markup=False, highlight=False)
+
+
+def _audit(session: Session, console: Console, args: list[str]) -> None:
+    from llmchain_os.safety.audit import audit_report
+
+    lines, note = audit_report(last=20, log=session.audit_log())
+    console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+    if note:
+        console.print(note, style="yellow", markup=False)
+
+
+def _jobs(session: Session, console: Console, args: list[str]) -> None:
+    from llmchain_os.tools.jobs import job_lines
+
+    if not args or args[0] == "list":
+        console.print("\n".join(job_lines()), markup=False, highlight=False, soft_wrap=True)
+    elif args[0] == "rm" and len(args) == 2:
+        from llmchain_os.api import remove_job_asked
+
+        text, _ = remove_job_asked(session, args[1], lambda q: console.input(q, markup=False))
+        console.print(text, markup=False, highlight=False)
+    else:
+        console.print("usage: /jobs, or /jobs rm ID", style="yellow", markup=False)
+
+
+def _scripts(session: Session, console: Console, args: list[str]) -> None:
+    from llmchain_os.tools.base import ToolError
+    from llmchain_os.tools.scripts import list_scripts, show_script
+
+    try:
+        if not args or args[0] == "list":
+            listing = list_scripts.call(list_scripts.parse_args({}))
+            table = listing.table()
+            console.print(_rich_table(table) if table else listing.summary(), markup=False)
+        elif args[0] == "show" and len(args) == 2:
+            shown = show_script.call(show_script.parse_args({"name": args[1]}))
+            console.print(shown.summary(), markup=False, highlight=False, soft_wrap=True)
+        else:
+            console.print("usage: /scripts, or /scripts show NAME", style="yellow", markup=False)
+    except ToolError as exc:
+        console.print(str(exc), style="yellow", markup=False)
+
+
+def _rich_table(table: Any) -> Any:
+    from llmchain_os.repl.render import Renderer
+
+    return Renderer._table({"title": table.title, "columns": table.columns, "rows": table.rows})
+
+
 Handler = Callable[["Session", "Console", "History"], None]
+# Commands that take words after them ("/jobs rm 1a2b"): they get those words.
+ArgsHandler = Callable[["Session", "Console", list[str]], None]
+WITH_ARGS: dict[str, ArgsHandler] = {"/audit": _audit, "/jobs": _jobs, "/scripts": _scripts}
 SLASH: dict[str, Handler] = {
     "/help": _help,
     "/tools": _tools,
     "/model": _model,
     "/history": _history,
+    "/undo": _undo,
 }
-SLASH_COMMANDS = [*SLASH, "/exit", "/quit"]
+SLASH_COMMANDS = [*SLASH, *WITH_ARGS, "/exit", "/quit"]
 
 
 def run_slash(text: str, session: Session, console: Console, history: History) -> bool:
     """Run one slash command; returns False when the shell should end."""
-    name = text.split()[0].lower()
+    name, *args = text.split()
+    name = name.lower()
     if name in ("/exit", "/quit"):
         return False
+    if name in WITH_ARGS:
+        WITH_ARGS[name](session, console, args)
+        return True
     handler = SLASH.get(name)
     if handler is None:
         console.print(f"Unknown command {name} - /help lists them", style="yellow", markup=False)

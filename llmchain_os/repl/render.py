@@ -18,6 +18,8 @@ RISK_STYLE = {
     "privileged": "red",
     "destructive": "bold red",
 }
+# Said plainly in the plan, for every step that changes something.
+UNDO_NOTE = {True: " [dim](/undo restores)[/dim]", False: " [bold]cannot be undone[/bold]"}
 MAX_OUTPUT_LINES = 200
 MAX_LINE_CHARS = 2000
 
@@ -33,11 +35,43 @@ def _printable(text: str) -> str:
     return _CONTROL.sub("?", text)
 
 
-def _clip(line: str) -> str:
+def _clip(line: str, dropped: int = 0) -> str:
+    """The line up to MAX_LINE_CHARS; ``dropped`` counts characters already cut from it."""
     line = _printable(line)
-    if len(line) <= MAX_LINE_CHARS:
+    if len(line) <= MAX_LINE_CHARS and not dropped:
         return line
-    return f"{line[:MAX_LINE_CHARS]}... ({len(line) - MAX_LINE_CHARS:,} more characters)"
+    more = len(line) - MAX_LINE_CHARS + dropped
+    return f"{line[:MAX_LINE_CHARS]}... ({more:,} more characters)"
+
+
+class _LiveStream:
+    """One stream of a step's output as it is shown live: whole lines only (a half line
+    would sit under the spinner and be wiped by it), each clipped, MAX_OUTPUT_LINES at most."""
+
+    def __init__(self) -> None:
+        self.pending = ""  # the line not yet ended
+        self.dropped = 0  # characters cut from it, so a line without end costs bounded memory
+        self.count = 0  # lines seen
+
+    def feed(self, text: str) -> list[str]:
+        lines = (self.pending + text).split("\n")
+        self.pending = lines.pop()
+        if len(self.pending) > MAX_LINE_CHARS:
+            self.dropped += len(self.pending) - MAX_LINE_CHARS
+            self.pending = self.pending[:MAX_LINE_CHARS]
+        return [shown for line in lines for shown in self._line(line)]
+
+    def end(self) -> list[str]:
+        """The last line, if it had no newline."""
+        if not self.pending and not self.dropped:
+            return []
+        line, self.pending = self.pending, ""
+        return self._line(line)
+
+    def _line(self, line: str) -> list[str]:
+        self.count += 1
+        dropped, self.dropped = self.dropped, 0
+        return [_clip(line, dropped)] if self.count <= MAX_OUTPUT_LINES else []
 
 
 def _args(args: dict[str, Any], refs: dict[str, str] | None = None) -> str:
@@ -51,6 +85,7 @@ class Renderer:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self._live: dict[tuple[int | None, str], _LiveStream] = {}  # (step, stream) shown live
 
     def render(self, ev: Event) -> None:
         handler = getattr(self, f"_on_{ev.kind.value}", None)
@@ -58,19 +93,59 @@ class Renderer:
             handler(ev)
 
     def _on_plan(self, ev: Event) -> None:
+        for step_index in {key[0] for key in self._live}:  # a new plan: earlier steps are over
+            self._end_live(step_index)
         for i, step in enumerate(ev.data["plan"], 1):
             style = RISK_STYLE.get(step["risk"], "white")
-            args = escape(_args(step["args"], step.get("refs")))
+            script = step["args"].get("text") if step["tool"] == "save_script" else None
+            shown = {k: v for k, v in step["args"].items() if script is None or k != "text"}
+            args = escape(_args(shown, step.get("refs")))
+            why, *more = str(step.get("why") or "").split("\n")
             self.console.print(
                 f"[dim]plan {i}.[/dim] [bold]{escape(step['tool'])}[/bold]"
                 f"({args}) [{style}]\\[{step['risk']}][/{style}]"
-                + (f" [dim]- {escape(step['why'])}[/dim]" if step.get("why") else "")
+                + UNDO_NOTE.get(step.get("undoable"), "")
+                + (f" [dim]- {escape(why)}[/dim]" if why else "")
             )
+            if script is not None:  # the script itself is what the person approves
+                self._script(str(script), more)
+
+    def _script(self, text: str, review: list[str]) -> None:
+        lines = text.rstrip("\n").split("\n")
+        numbered = "\n".join(f"{n:>4} | {_clip(line)}" for n, line in enumerate(lines, 1))
+        self.console.print(numbered, markup=False, highlight=False, soft_wrap=True)
+        if review:
+            self.console.print("\n".join(_clip(r) for r in review), style="dim", markup=False)
+
+    def _on_output_chunk(self, ev: Event) -> None:
+        stream = str(ev.data.get("stream", "stdout"))
+        live = self._live.setdefault((ev.step, stream), _LiveStream())
+        self._print_lines(live.feed(ev.text), stream)
+
+    def _print_lines(self, lines: list[str], stream: str) -> None:
+        if lines:
+            # The terminal wraps command output: rich's own wrapping of one long line takes
+            # time that grows with the square of its length (25 s for 64 KB).
+            style = "" if stream == "stdout" else "red"
+            text = "\n".join(lines)
+            self.console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+    def _end_live(self, step: int | None) -> bool:
+        """Finish the step's live output; True if it had any (its OUTPUT text is not repeated)."""
+        streams = [(key[1], self._live.pop(key)) for key in list(self._live) if key[0] == step]
+        for stream, live in streams:
+            self._print_lines(live.end(), stream)
+            if live.count > MAX_OUTPUT_LINES:
+                self.console.print(f"[dim]... {live.count - MAX_OUTPUT_LINES} more lines[/dim]")
+        return bool(streams)
 
     def _on_output(self, ev: Event) -> None:
+        streamed = self._end_live(ev.step)
         table = ev.data.get("table")
         if table:
             self.console.print(self._table(table))
+            return
+        if streamed:
             return
         output = ev.data.get("output") or {}
         for stream in ("stdout", "stderr"):
@@ -98,6 +173,7 @@ class Renderer:
         return out
 
     def _on_step_failed(self, ev: Event) -> None:
+        self._end_live(ev.step)  # cancelled mid-output: what came is shown, and no more
         self.console.print(f"[red]✗ {escape(ev.data['tool'])} failed:[/red] {escape(ev.text)}")
 
     def _on_step_declined(self, ev: Event) -> None:

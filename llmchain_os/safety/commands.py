@@ -1,348 +1,389 @@
-"""Risk of a shell command, from its tokens.
+"""Risk of a shell command or script, from a real bash parse (bashlex).
 
-A deliberately small classifier for now. It splits the command into simple commands at lines,
-``| ; && || & ( )`` and backticks with shlex, looks through wrappers (``env``, ``timeout``,
-``xargs``, ``nice`` ...) and ``sh -c`` strings, and only calls a command ``read`` when every
-part is a known read-only program, without flags that make it write, and with no redirection,
-substitution or expansion it cannot see through. Anything it does not understand is at least
-``write``, so it is always asked. A full bash parse (bashlex) replaces this behind the same
-function.
+The text is parsed with bashlex and walked: lists, pipelines, subshells, ``{ }``, if/for/while,
+function definitions (a call of a function is judged by its body), command and process
+substitutions, redirections and here-documents. Each simple command goes to
+``safety.programs`` as the words bash will run, quotes removed, so ``r''m`` is judged as
+``rm``; ``sh -c``, ``eval``, ``find -exec``, ``ssh host CMD`` and ``python3 -c`` text is parsed
+in turn. A shell or interpreter reading its program from stdin is judged by what feeds it: a
+here-document body, an ``echo`` of plain text, or denied when it comes from the network or a
+decoder (``curl | sh``, ``base64 -d | sh``). The worst part wins; unknown programs are
+destructive.
+
+bashlex does not know all of bash (``case``, ``[[ ]]``, ``$(( ))``, ``time``, ``select``,
+``coproc``). When it fails, ``bash -n`` (the text on stdin, 2 s limit) decides: if bash rejects
+the text it is denied ("cannot parse ..."); if bash accepts it, a conservative token scan
+looks for deny-list commands, and the result is never better than destructive, so it is always
+asked ("bash syntax this checker cannot parse: <construct>").
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
+from dataclasses import dataclass
+from typing import Any
 
+from llmchain_os.safety.bash_fallback import fallback
+from llmchain_os.safety.programs import (
+    ACCOUNT_FILE,
+    DISK,
+    EXPANDED,
+    HARMLESS_SINKS,
+    INTERPRETER,
+    PRIVILEGED,
+    ROOTISH,
+    SHELLS,
+    SYSTEM_DIR,
+    WRAPPERS,
+    Nested,
+    assess_words,
+    normal,
+    program,
+    read,
+    short,
+    unwrap,
+    worse,
+)
 from llmchain_os.safety.risk import Assessment, Risk
 
-READ_ONLY = frozenset(
-    "cat head tail less more wc grep egrep fgrep ls ll dir pwd whoami id groups uname "
-    "hostname uptime date cal df du free ps pgrep pstree top htop lscpu lsblk lsusb lspci "
-    "lsmod nproc echo printf which type file stat printenv locale tty w who last lastlog "
-    "dmesg journalctl ss netstat ip ifconfig route getent sort uniq cut tr column nl fold "
-    "basename dirname realpath readlink md5sum sha1sum sha256sum cksum vmstat iostat mpstat "
-    "sar findmnt mount lsof ping dig host nslookup systemctl jq find sed true false "
-    "test".split()
-)
-# Read-only programs that change things with these options (or any argument starting so).
-WRITING_FLAGS = {
-    "find": (
-        "-delete",
-        "-exec",
-        "-execdir",
-        "-ok",
-        "-okdir",
-        "-fprint",
-        "-fprint0",
-        "-fprintf",
-        "-fls",
-    ),
-    "journalctl": (
-        "--vacuum-size",
-        "--vacuum-time",
-        "--vacuum-files",
-        "--rotate",
-        "--flush",
-        "--relinquish-var",
-        "--setup-keys",
-    ),
-    "sort": ("-o", "--output"),
-    "date": ("-s", "--set"),
-    "dmesg": ("-c", "-C", "--clear", "--read-clear", "-n", "--console-level", "-D", "-E"),
-    "ss": ("-K", "--kill"),
-    "hostname": ("-F", "--file", "-b", "--boot"),
-}
-# Read-only only when called with no arguments but options (they set things when given some).
-NO_POSITIONAL = frozenset({"mount", "hostname", "ifconfig", "route"})
-IP_READ = frozenset({"show", "sh", "list", "ls", "lst", "get"})  # `ip OBJECT show ...`
-SYSTEMCTL_READ = frozenset(
-    "status show list-units list-unit-files is-active is-enabled is-failed cat "
-    "list-timers list-dependencies".split()
-)
-DESTRUCTIVE = frozenset(
-    "rm rmdir shred dd mkfs mkswap wipefs fdisk parted sfdisk kill killall pkill shutdown "
-    "reboot halt poweroff truncate userdel groupdel crontab".split()
-)
-REMOTE = frozenset({"ssh", "scp", "sftp", "rsync"})
-PRIVILEGED = frozenset({"sudo", "su", "doas", "pkexec"})
-SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "fish"})
-AS_CODE = frozenset({"eval", "source", ".", "alias", "function"})
-# Wrappers run the command that follows them; options listed here take a value.
-WRAPPERS = {
-    "env": {"-u", "--unset", "-C", "--chdir", "-S", "--split-string"},
-    "nice": {"-n", "--adjustment"},
-    "nohup": set(),
-    "timeout": {"-s", "--signal", "-k", "--kill-after"},
-    "time": {"-f", "--format", "-o", "--output"},
-    "stdbuf": {"-i", "-o", "-e"},
-    "ionice": {"-c", "-n", "-p", "-t"},
-    "command": set(),
-    "exec": {"-a"},
-    "setsid": set(),
-    "xargs": {
-        "-I",
-        "-i",
-        "-n",
-        "-P",
-        "-d",
-        "-L",
-        "-l",
-        "-s",
-        "-E",
-        "-e",
-        "-a",
-        "--delimiter",
-        "--max-args",
-        "--max-procs",
-        "--arg-file",
-    },
-}
-SUDO_VALUED = {"-u", "--user", "-g", "--group", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}
-TAKES_ONE_POSITIONAL = frozenset({"timeout"})  # the duration before the command
-OPERATORS = frozenset({"|", "||", "&&", ";", "&", "|&", ";;", "(", ")", "{", "}"})
-UNSEEN = re.compile(r"[`$<>]|\(|\)")  # substitution, expansion, redirection, subshells
-ROOTISH = re.compile(r"^(?:/+\.?\*?|/+\*|~/?\*?|\$\{?HOME\}?/?\*?)$")
-DISK = r"/dev/(?:sd|nvme|vd|hd|xvd|mmcblk|disk/)"
-INTERPRETER = r"(?:sudo\s+)?(?:\w*sh|python[\d.]*|perl|ruby|node|php)\b"
-DENY = [
-    (re.compile(r":\s*\(\s*\)\s*\{.*\|.*&.*\}"), "is a fork bomb"),
-    (re.compile(r"(\w+)\s*\(\s*\)\s*\{[^}]*\b\1\s*\|\s*\1\b[^}]*&"), "is a fork bomb"),
-    (re.compile(r"\b(?:mkfs(?:\.\w+)?|mke2fs|mkswap|wipefs|blkdiscard)\b"), "formats a disk"),
-    (re.compile(rf"\bdd\b.*\bof={DISK}"), "overwrites a disk"),
-    (re.compile(rf">\s*{DISK}"), "overwrites a disk"),
-    (re.compile(rf"(?:curl|wget)\b.*\|\s*{INTERPRETER}"), "runs a script from the network"),
-    (re.compile(r"<\(\s*(?:curl|wget)\b"), "runs a script from the network"),
-    (
-        re.compile(r">\s*/etc/(?:passwd|shadow|gshadow|group|sudoers)\b"),
-        "overwrites a system account file",
-    ),
-]
-ACCOUNT_FILE = re.compile(r"^/etc/(?:passwd|shadow|gshadow|group|sudoers)$")
-# Words in command position that bash computes (expansions, globs, braces): unknowable here.
-COMPUTED = re.compile(r"[$*?\[{]")
-WRITE_PROGRAMS = frozenset(
-    "touch mkdir cp ln tee tar gzip gunzip bzip2 xz zip unzip git make mkfifo".split()
-)
 MAX_DEPTH = 4
+QUOTED_HEREDOC = re.compile(r"(?<!<)<<(-?)([ \t]*)(?:'(\w+)'|\"(\w+)\"|\\(\w+))")
+PLAIN_TEST = re.compile(  # only where a command starts: elsewhere `[[` is a word
+    r"(^|[;&|({!]|\b(?:if|elif|while|until|then|do|else))([ \t]*)"
+    r"\[\[ (?:[^\]`$<>\n(]|\$\{?\w+\}?|\](?!\]))* \]\](?!\w)",
+    re.M,
+)
+TIME_KEYWORD = re.compile(
+    r"(^|[;&|({!]|\b(?:then|do|else))([ \t]*)(time(?:[ \t]+-p)?)(?=[ \t])", re.M
+)
+PLAIN_ARITHMETIC = re.compile(r"\$\(\((?:[^()`$\n]|\$\{?\w+\}?)*\)\)")
+FETCHERS = frozenset({"curl", "wget", "fetch", "aria2c"})
+HIDDEN_SCRIPT = re.compile(
+    r"(?:<\(|\$\(|`)[^)`]*?\b(curl|wget|fetch|aria2c|base64|base32|xxd|openssl|uudecode)\b"
+)
+DECODERS = frozenset("base64 base32 xxd openssl gunzip zcat gzip bzcat xzcat uudecode rev".split())
+SKIP = frozenset({"reservedword", "operator", "pipe"})
+OUTPUT = frozenset({">", ">>", ">|", "&>", "&>>", ">&", "<>"})
 
 
-def _split(command: str) -> list[list[str]]:
-    """Simple commands, each a word list.
+@dataclass(frozen=True)
+class CommandRisk:
+    """One simple command or pipeline of a script: where it is, its text, and its risk."""
 
-    Comments are not honoured: by the time a word is seen its quotes are gone, so a quoted
-    "#" would look like a comment and hide what follows. Judging a real comment's words as
-    commands errs on the side of asking.
-    """
-    parts: list[list[str]] = []
-    for line in command.replace("`", "\n").splitlines():
-        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|(){}<>")
-        lexer.whitespace_split = True
-        lexer.commenters = ""
-        current: list[str] = []
-        for token in lexer:
-            if token in OPERATORS:
-                parts.append(current)
-                current = []
-            else:
-                current.append(token)
-        parts.append(current)
-    return [p for p in parts if p]
-
-
-def _unwrap(prog: str, args: list[str]) -> list[str]:
-    """The command a wrapper runs, without the wrapper's own options and assignments."""
-    valued = SUDO_VALUED if prog in PRIVILEGED else WRAPPERS[prog]
-    i, positional = 0, 1 if prog in TAKES_ONE_POSITIONAL else 0
-    while i < len(args):
-        word = args[i]
-        if word in valued:
-            i += 2
-        elif word.startswith("-") or (prog == "env" and "=" in word):
-            i += 1
-        elif positional:
-            positional -= 1
-            i += 1
-        else:
-            break
-    return args[i:]
-
-
-def _normal(path: str) -> str:
-    """`/..`, `//`, `/./` -> `/`; `~/.` -> `~`: spellings of the same place."""
-    head, sep, rest = path.partition("/")
-    if head in ("", "~", "$HOME", "${HOME}"):
-        norm = os.path.normpath("/" + rest).lstrip("/") if sep else ""
-        return (head or "/") if not norm or norm == "." else f"{head}/{norm}"
-    return path
-
-
-def _deny_root(prog: str, args: list[str]) -> Assessment | None:
-    recursive = any(
-        a in ("-r", "-R", "--recursive") or re.match(r"^-[a-zA-Z]*[rR]", a) for a in args
-    )
-    targets = [_normal(a) for a in args if not a.startswith("-")]
-    if recursive and any(ROOTISH.match(t) for t in targets):
-        verb = {
-            "rm": "deletes",
-            "chmod": "changes the mode of",
-            "chown": "changes the owner of",
-            "chgrp": "changes the group of",
-        }[prog]
-        return Assessment(
-            Risk.DESTRUCTIVE, f"`{prog}` {verb} the whole filesystem or home", denied=True
-        )
-    return None
-
-
-SED_RUNS_OR_WRITES = re.compile(r"(?:^|[;{}\d$/\s])\s*[ewW](?:\s|$|;|/)")
-
-
-def _has_short(args: list[str], letter: str) -> bool:
-    """A short option, alone or in a cluster: `-i`, `-ni`, `-Ei.bak`."""
-    return any(a.startswith("-") and not a.startswith("--") and letter in a[1:] for a in args)
-
-
-def _sed_risk(args: list[str]) -> Assessment:
-    if _has_short(args, "i") or any(a.startswith("--in-place") for a in args):
-        return Assessment(Risk.DESTRUCTIVE, "`sed -i` rewrites files in place")
-    if _has_short(args, "f") or any(a.startswith("--file") for a in args):
-        return Assessment(Risk.DESTRUCTIVE, "a sed script from a file cannot be checked")
-    scripts = [a.split("=", 1)[1] if a.startswith("--expression=") else a for a in args]
-    scripts = [a for a in scripts if not a.startswith("-")]
-    if any(SED_RUNS_OR_WRITES.search(s) for s in scripts):
-        return Assessment(Risk.DESTRUCTIVE, "the sed script runs commands or writes files")
-    return Assessment(Risk.READ, "`sed` only reads")
-
-
-def _read_only_risk(prog: str, args: list[str]) -> Assessment:
-    if prog == "systemctl" and args and args[0] not in SYSTEMCTL_READ:
-        return Assessment(Risk.PRIVILEGED, f"`systemctl {args[0]}` changes a service")
-    positional = [a for a in args if not a.startswith("-")]
-    if prog == "ip" and len(positional) > 1 and positional[1] not in IP_READ:
-        return Assessment(Risk.PRIVILEGED, "`ip` with those arguments changes the network")
-    if prog == "mount" and set(args) - {"-l", "--list", "-v"}:
-        return Assessment(Risk.PRIVILEGED, "`mount` with arguments changes the system")
-    if prog in NO_POSITIONAL and any(not a.startswith("-") for a in args):
-        return Assessment(Risk.PRIVILEGED, f"`{prog}` with arguments changes the system")
-    if prog == "sed":
-        return _sed_risk(args)
-    if prog == "uniq" and len([a for a in args if not a.startswith("-")]) > 1:
-        return Assessment(Risk.WRITE, "`uniq` with two files writes the second")
-    flags = WRITING_FLAGS.get(prog, ())
-    if any(a == f or a.startswith(f + "=") for a in args for f in flags) or any(
-        _has_short(args, f[1]) for f in flags if len(f) == 2
-    ):
-        return Assessment(Risk.DESTRUCTIVE, f"`{prog}` with those options changes or deletes")
-    return Assessment(Risk.READ, f"`{prog}` only reads")
-
-
-def _assess_words(words: list[str], depth: int) -> Assessment:
-    prog = words[0].rsplit("/", 1)[-1]
-    args = words[1:]
-    if re.match(r"^[A-Za-z_]\w*=", prog):  # VAR=value cmd ...
-        return _assess_words(args, depth) if args else Assessment(Risk.WRITE, "sets a variable")
-    if prog == "env" and (script := _env_script(args)) is not None:
-        return _classify(script, depth + 1)
-    if prog in WRAPPERS:
-        return _wrapper_risk(prog, args, depth)
-    if COMPUTED.search(words[0]):
-        return Assessment(Risk.DESTRUCTIVE, "the command name is computed, so it cannot be checked")
-    if prog in SHELLS or prog == "su":
-        return _shell_risk(prog, args, depth)
-    if prog in AS_CODE:
-        return Assessment(Risk.DESTRUCTIVE, f"`{prog}` runs text as code, which cannot be checked")
-    if prog in ("rm", "chmod", "chown", "chgrp") and (denied := _deny_root(prog, args)):
-        return denied
-    if prog in PRIVILEGED:
-        inner = _unwrap(prog, args) if prog != "su" else []
-        own = Assessment(Risk.PRIVILEGED, f"`{prog}` runs as another user")
-        return _worse(own, _assess_words(inner, depth)) if inner else own
-    if prog in DESTRUCTIVE:
-        return Assessment(Risk.DESTRUCTIVE, f"`{prog}` deletes, kills or cannot be undone")
-    if prog in REMOTE:
-        return Assessment(Risk.REMOTE, f"`{prog}` acts on another host")
-    if prog not in READ_ONLY and any(ACCOUNT_FILE.match(a) for a in args):
-        return Assessment(Risk.DESTRUCTIVE, f"`{prog}` on a system account file", denied=True)
-    if prog in WRITE_PROGRAMS:
-        return Assessment(Risk.WRITE, f"`{prog}` creates or changes files")
-    if prog not in READ_ONLY:
-        return Assessment(Risk.DESTRUCTIVE, f"`{prog}` is not a program this shell knows")
-    return _read_only_risk(prog, args)
-
-
-def _wrapper_risk(prog: str, args: list[str], depth: int) -> Assessment:
-    inner = _unwrap(prog, args)
-    own = Assessment(Risk.READ, f"`{prog}` only")
-    if prog == "time" and ("-o" in args or any(a.startswith("--output") for a in args)):
-        own = Assessment(Risk.WRITE, "`time -o` writes a file")
-    return _worse(own, _assess_words(inner, depth)) if inner else own
-
-
-def _shell_risk(prog: str, args: list[str], depth: int) -> Assessment:
-    """`sh -c SCRIPT` and `su -c SCRIPT` are judged by their script; a script file is not."""
-    su = Assessment(Risk.PRIVILEGED, "`su` runs as another user")
-    script = _shell_script(args)
-    if script is not None:
-        judged = _classify(script, depth + 1)
-        return _worse(su, judged) if prog == "su" else judged
-    if prog == "su":
-        return su
-    return Assessment(Risk.DESTRUCTIVE, f"`{prog}` runs a script that cannot be checked")
-
-
-def _env_script(args: list[str]) -> str | None:
-    """`env -S "cmd args"`: the split string is a command line of its own."""
-    for i, arg in enumerate(args):
-        if arg in ("-S", "--split-string"):
-            return " ".join(args[i + 1 :]) or None
-        if arg.startswith("--split-string="):
-            return " ".join([arg.split("=", 1)[1], *args[i + 1 :]])
-        if arg.startswith("-S"):
-            return " ".join([arg[2:], *args[i + 1 :]])
-    return None
-
-
-def _shell_script(args: list[str]) -> str | None:
-    """The script of `sh -c SCRIPT`, `bash -ec SCRIPT`, `bash -c -- SCRIPT`, `su -c SCRIPT`."""
-    for i, arg in enumerate(args):
-        if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
-            rest = [a for a in args[i + 1 :] if a != "--"]
-            return rest[0] if rest else None
-    return None
-
-
-def _worse(a: Assessment, b: Assessment) -> Assessment:
-    if b.denied and not a.denied:
-        return b
-    if a.denied:
-        return a
-    if b.risk.rank > a.risk.rank or (a.risk is Risk.READ and b.risk is not Risk.READ):
-        return b
-    return a
-
-
-def _classify(text: str, depth: int) -> Assessment:
-    if depth > MAX_DEPTH:
-        return Assessment(Risk.DESTRUCTIVE, "nested shells too deep to check", denied=True)
-    for pattern, why in DENY:
-        if pattern.search(text):
-            return Assessment(Risk.DESTRUCTIVE, f"`{text.strip()}` {why}", denied=True)
-    try:
-        parts = _split(text)
-    except ValueError as exc:
-        return Assessment(Risk.DESTRUCTIVE, f"cannot parse the command ({exc})", denied=True)
-    worst = Assessment(Risk.READ, "only reads")
-    for words in parts:
-        worst = _worse(worst, _assess_words(words, depth))
-    if worst.risk is Risk.READ and UNSEEN.search(text):
-        worst = Assessment(Risk.WRITE, "redirection or substitution may change files")
-    return worst
+    line: int  # 1-based
+    text: str
+    assessment: Assessment
 
 
 def classify_command(command: str) -> Assessment:
     """The risk of running ``command`` in bash, worst part first, with its reason."""
     if not command.strip():
         return Assessment(Risk.WRITE, "empty command", denied=True)
-    return _classify(command, 0)
+    try:
+        return _judge(command, 0)
+    except RecursionError:
+        return Assessment(Risk.DESTRUCTIVE, "the command nests too deeply to check", True)
+    except Exception as exc:  # a checker fault must refuse, never let the command through
+        why = f"the checker failed on this command ({type(exc).__name__}); it is not run"
+        return Assessment(Risk.DESTRUCTIVE, why, denied=True)
+
+
+def explain_script(text: str) -> list[CommandRisk]:
+    """One entry per simple command or pipeline of ``text``, in order, each with its risk."""
+    try:
+        return _Walker(text, 0).explain()
+    except Exception as exc:  # as in classify_command: a checker fault refuses
+        why = f"the checker failed on this script ({type(exc).__name__}); it is not run"
+        return [CommandRisk(1, text.strip(), Assessment(Risk.DESTRUCTIVE, why, denied=True))]
+
+
+def _judge(text: str, depth: int) -> Assessment:
+    if depth > MAX_DEPTH:
+        return Assessment(Risk.DESTRUCTIVE, "nested shells too deep to check", denied=True)
+    return _worst([e.assessment for e in _Walker(text, depth).explain()])
+
+
+def _worst(assessments: list[Assessment]) -> Assessment:
+    """The worst of several; among equals the first, so a read keeps its own reason."""
+    if not assessments:
+        return read("does nothing")
+    worst = assessments[0]
+    for assessment in assessments[1:]:
+        worst = worse(worst, assessment)
+    return worst
+
+
+def _prepare(text: str) -> tuple[str, set[int]]:
+    """Rewrite, keeping every position, what bashlex lacks but is plain data to the judge.
+
+    `<<'EOF'` -> `<<  EOF` (and where each quoted one was: its body is not expanded);
+    `[[ -f x ]]` -> `true      ` and `$(( n + 1 ))` -> `$___________` when they hold no
+    substitution: a test or a number has no effect of its own; the `time` keyword -> spaces.
+    """
+    quoted: set[int] = set()
+    text = PLAIN_TEST.sub(lambda m: m[1] + m[2] + "true".ljust(len(m[0]) - len(m[1] + m[2])), text)
+    text = TIME_KEYWORD.sub(lambda m: m[1] + m[2] + " " * len(m[3]), text)
+    text = PLAIN_ARITHMETIC.sub(lambda m: "$" + "_" * (len(m.group(0)) - 1), text)
+
+    def unquote(match: re.Match[str]) -> str:
+        quoted.add(match.start())
+        word = match.group(3) or match.group(4) or match.group(5)
+        pad = len(match.group(0)) - len(word) - 2 - len(match.group(1))
+        return f"<<{match.group(1)}{' ' * pad}{word}"
+
+    return QUOTED_HEREDOC.sub(unquote, text), quoted
+
+
+def _kids(node: Any) -> list[Any]:
+    return [p for p in getattr(node, "parts", getattr(node, "list", [])) if p.kind not in SKIP]
+
+
+class _Walker:
+    """Walks one parsed text, collecting a CommandRisk per simple command or pipeline."""
+
+    def __init__(self, text: str, depth: int) -> None:
+        self.text = text
+        self.depth = depth
+        self.prepared, self.quoted = _prepare(text)
+        self.functions: dict[str, Assessment] = {}
+        self.defining: list[str] = []
+        self.recursive: set[str] = set()
+        self.at_root = False  # after `cd /` or `cd ~`: `rm -rf *` is the whole thing
+        self.entries: list[CommandRisk] = []
+
+    def explain(self) -> list[CommandRisk]:
+        import bashlex  # lazy: the prompt path must stay light
+
+        if all(not ln.strip() or ln.lstrip().startswith("#") for ln in self.text.splitlines()):
+            return []  # only comments: bashlex fails on these, and they do nothing
+        try:
+            trees = bashlex.parse(self.prepared)
+        except Exception as exc:  # bashlex raises several kinds on what it does not support
+            judged = fallback(self.text, exc, self._nested([], []))
+            return [CommandRisk(1, self.text.strip(), judged)]
+        for tree in trees:
+            self._top(tree)
+        return self.entries
+
+    # -- structure -------------------------------------------------------------------------
+
+    def _top(self, node: Any) -> None:
+        kind = node.kind
+        if kind in ("command", "pipeline"):
+            self._entry(node, self._unit(node))
+        elif kind == "function":
+            self._function(node)
+        elif kind in ("list", "compound", "if", "while", "until", "for"):
+            for part in _kids(node):
+                if part.kind == "word":  # `for x in WORDS`: only substitutions do anything
+                    if (judged := self._expansions(part)).risk is not Risk.READ:
+                        self._entry(part, judged)
+                else:
+                    self._top(part)
+            redirects = getattr(node, "redirects", [])
+            if redirects:
+                self._entry(node, self._redirects(redirects, []))
+        else:
+            self._entry(node, Assessment(Risk.DESTRUCTIVE, f"bash construct `{kind}` not known"))
+
+    def _entry(self, node: Any, assessment: Assessment) -> None:
+        start, end = node.pos
+        line = self.text.count("\n", 0, start) + 1
+        self.entries.append(CommandRisk(line, self.text[start:end], assessment))
+
+    def _inner(self, node: Any) -> Assessment:
+        """The worst of a nested node, without adding entries of its own."""
+        saved, self.entries = self.entries, []
+        self._top(node)
+        found, self.entries = self.entries, saved
+        return _worst([entry.assessment for entry in found])
+
+    def _function(self, node: Any) -> None:
+        name = node.parts[0].word
+        self.defining.append(name)
+        body = self._inner(node.parts[-1])
+        self.defining.pop()
+        source = self.text[node.pos[0] : node.pos[1]]
+        if name in self.recursive:
+            bomb = "|" in source or "&" in source
+            why = f"`{name}` calls itself" + (" in the background: a fork bomb" if bomb else "")
+            body = Assessment(Risk.DESTRUCTIVE, why, denied=bomb)
+        elif body.risk is not Risk.READ or body.denied:
+            body = Assessment(body.risk, f"`{name}` runs: {body.reason}", body.denied)
+        self.functions[name] = body
+        self._entry(node, body)
+
+    def _unit(self, node: Any) -> Assessment:
+        if node.kind == "command":
+            return self._command(node, [])
+        parts = _kids(node)
+        return _worst(
+            [
+                self._command(part, parts[:i]) if part.kind == "command" else self._inner(part)
+                for i, part in enumerate(parts)
+            ]
+        )
+
+    # -- one simple command ------------------------------------------------------------------
+
+    def _command(self, node: Any, upstream: list[Any]) -> Assessment:
+        words: list[str] = []
+        redirects: list[Any] = []
+        worst = read("only reads")
+        for part in node.parts:
+            if part.kind == "redirect":
+                redirects.append(part)
+            elif part.kind in ("word", "assignment"):
+                words.append(part.word)
+                worst = worse(worst, self._expansions(part))
+        src = self.text[node.pos[0] : node.pos[1]]
+        words = self._track_cwd(words)
+        if words[:1] == ["xargs"] and len(upstream) == 1 and (fed := _echo_text(upstream[0])):
+            words = [*words, *fed.split()]  # `echo / | xargs rm -rf` is `rm -rf /`
+        if words and words[0] in self.functions:
+            own = self.functions[words[0]]
+        elif words and words[0] in self.defining:
+            self.recursive.add(words[0])
+            own = read("calls the function being defined")
+        else:
+            own = assess_words(words, src, self._nested(upstream, redirects))
+            own = worse(own, _network_script(node, words, src))
+        return worse(worse(own, worst), self._redirects(redirects, words))
+
+    def _nested(self, upstream: list[Any], redirects: list[Any]) -> Nested:
+        return Nested(
+            script=lambda t: _judge(t, self.depth + 1),
+            python=_python,
+            stdin=lambda prog: self._stdin(prog, upstream, redirects),
+        )
+
+    def _track_cwd(self, words: list[str]) -> list[str]:
+        """`cd / && rm -rf *` deletes everything: after `cd /`, `*` and `.` mean `/`."""
+        if words and words[0] in ("cd", "pushd"):
+            self.at_root = len(words) == 1 or bool(ROOTISH.match(normal(words[1])))
+        elif self.at_root and words and program(words[0]) in ("rm", "chmod", "chown", "chgrp"):
+            return [("/" if w in (".", "./", "*", "./*") else w) for w in words]
+        return words
+
+    def _expansions(self, node: Any) -> Assessment:
+        """Commands that a word's substitutions run, judged as commands."""
+        worst = read("only reads")
+        for part in getattr(node, "parts", []):
+            if part.kind in ("commandsubstitution", "processsubstitution"):
+                worst = worse(worst, self._inner(part.command))
+            elif part.kind == "parameter" and re.search(r"[`(]", str(part.value)):
+                why = f"`{short(part.value)}` hides a command in a parameter expansion"
+                worst = worse(worst, Assessment(Risk.DESTRUCTIVE, why))
+            else:
+                worst = worse(worst, self._expansions(part))
+        return worst
+
+    def _redirects(self, redirects: list[Any], words: list[str]) -> Assessment:
+        worst = read("only reads")
+        for r in redirects:
+            if getattr(r, "heredoc", None) is not None:
+                worst = worse(worst, self._heredoc_data(r))
+            elif hasattr(r.output, "word"):  # not a file descriptor (`2>&1`, `3>&-`)
+                worst = worse(worst, self._expansions(r.output))
+                if r.type in OUTPUT:
+                    worst = worse(worst, _redirect_target(r.type, r.output.word))
+        return worst
+
+    def _heredoc_data(self, redirect: Any) -> Assessment:
+        """An unquoted here-document is expanded: its substitutions run."""
+        body = _heredoc_body(redirect)
+        if redirect.pos[0] in self.quoted or not re.search(r"\$[({]|`", body):
+            return read("here-document is data")
+        return _judge(': "' + body.replace("\\", "\\\\").replace('"', '\\"') + '"', self.depth + 1)
+
+    def _stdin(self, prog: str, upstream: list[Any], redirects: list[Any]) -> Assessment:
+        """What a shell or interpreter reading stdin runs: the here-document, or the pipe."""
+        for r in redirects:
+            if getattr(r, "heredoc", None) is not None:
+                return self._as_program(prog, _heredoc_body(r))
+            if r.type == "<<<":
+                return self._as_program(prog, r.output.word)
+            if r.type == "<":
+                return Assessment(Risk.DESTRUCTIVE, f"`{prog}` runs a script file unchecked")
+        feeders = [_program_of(n) for n in upstream]
+        if any(f in FETCHERS for f in feeders):
+            return Assessment(Risk.DESTRUCTIVE, f"`{prog}` runs a script from the network", True)
+        if any(f in DECODERS for f in feeders):
+            why = f"`{prog}` runs text decoded from hidden bytes"
+            return Assessment(Risk.DESTRUCTIVE, why, denied=True)
+        if len(upstream) == 1 and (text := _echo_text(upstream[0])) is not None:
+            return self._as_program(prog, text)
+        why = f"`{prog}` runs what is piped into it, which cannot be checked"
+        return Assessment(Risk.DESTRUCTIVE, why)
+
+    def _as_program(self, prog: str, text: str) -> Assessment:
+        if prog in SHELLS:
+            return _judge(text, self.depth + 1)
+        if prog.startswith("python"):
+            return _python(text)
+        return Assessment(Risk.DESTRUCTIVE, f"`{prog}` runs code that cannot be checked")
+
+
+def _python(source: str) -> Assessment:
+    from llmchain_os.safety.python_risk import classify_python
+
+    return classify_python(source)
+
+
+def _heredoc_body(redirect: Any) -> str:
+    lines = str(redirect.heredoc.value).split("\n")
+    if lines and lines[-1].strip() == str(redirect.output.word).strip():
+        lines = lines[:-1]
+    return "\n".join(lines)
+
+
+def _redirect_target(kind: str, target: str) -> Assessment:
+    if HARMLESS_SINKS.match(target):
+        return read(f"only writes to `{target}`")
+    if DISK.match(target):
+        return Assessment(Risk.DESTRUCTIVE, f"`{kind} {target}` overwrites a disk", denied=True)
+    if ACCOUNT_FILE.match(normal(target)):
+        why = f"`{kind} {target}` overwrites a system account file"
+        return Assessment(Risk.DESTRUCTIVE, why, denied=True)
+    if kind == "<>":
+        return Assessment(Risk.WRITE, f"opens `{target}` for writing")
+    if SYSTEM_DIR.match(normal(target)):
+        return Assessment(Risk.DESTRUCTIVE, f"`{kind} {target}` overwrites a system file")
+    if EXPANDED.search(target):
+        return Assessment(Risk.WRITE, f"writes to a file named at run time (`{target}`)")
+    return Assessment(Risk.WRITE, f"writes `{target}`")
+
+
+def _words_of(node: Any) -> list[str]:
+    return [p.word for p in getattr(node, "parts", []) if p.kind == "word"]
+
+
+def _program_of(node: Any) -> str:
+    """The program a pipeline part runs, looking through wrappers and sudo."""
+    words = _words_of(node) if node.kind == "command" else []
+    while words:
+        prog = program(words[0])
+        if prog not in WRAPPERS and prog not in PRIVILEGED:
+            return prog
+        words = unwrap(prog, words[1:])
+    return ""
+
+
+def _echo_text(node: Any) -> str | None:
+    """The text of `echo PLAIN WORDS` (no options, escapes or expansions), else None."""
+    words = _words_of(node) if node.kind == "command" else []
+    if len(words) < 2 or words[0] != "echo" or words[1].startswith("-"):
+        return None
+    if any(p.kind != "word" for p in node.parts) or any(re.search(r"[\\$`]", w) for w in words):
+        return None
+    return " ".join(words[1:])
+
+
+def _network_script(node: Any, words: list[str], src: str) -> Assessment:
+    """`bash <(curl URL)`, `sh -c "$(wget -O- URL)"`, `eval "$(echo ... | base64 -d)"`."""
+    runner = program(words[0]) if words else ""
+    runs = runner in SHELLS or runner in ("source", ".", "eval") or INTERPRETER.match(runner)
+    if runs and (found := HIDDEN_SCRIPT.search(src)):
+        where = "the network" if found[1] in FETCHERS else "decoded bytes"
+        return Assessment(Risk.DESTRUCTIVE, f"`{short(src)}` runs a script from {where}", True)
+    return read("only reads")

@@ -59,6 +59,7 @@ class ToolOutput(BaseModel):
 
 
 RiskRule = Risk | Callable[[BaseModel], Assessment]
+Effect = Callable[[BaseModel], str]
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,13 @@ class Tool:
     name: str
     description: str
     args_model: type[BaseModel]
-    func: Callable[..., ToolOutput]
+    func: Callable[..., ToolOutput | Iterator[str | ToolOutput]]
     risk: RiskRule
+    # The exact effect of one call, worked out from the real files/processes at ask time.
+    effect: Effect | None = None
+    # "trash": what it removes or replaces can be restored by /undo; "none": it cannot;
+    # "": it changes nothing (a read tool).
+    undo: str = ""
 
     @property
     def risk_label(self) -> str:
@@ -90,8 +96,39 @@ class Tool:
             where = ".".join(str(p) for p in err["loc"]) or "arguments"
             raise ToolError(f"{self.name}: bad {where}: {err['msg']}") from exc
 
+    def describe(self, args: BaseModel) -> str:
+        """The exact effect in words ("delete 3 files, 1.2 GiB, under /x"); "" when unknown.
+
+        Best effort by design: a file that vanished or cannot be read must not stop the
+        question from being asked, only make it less exact."""
+        if self.effect is None:
+            return ""
+        try:
+            return self.effect(args)
+        except (OSError, ValueError, ToolError):
+            return ""
+
     def call(self, args: BaseModel) -> ToolOutput:
-        return self.func(**args.model_dump())
+        """Run to the end; the output chunks of a streaming tool are in its result anyway."""
+        output: ToolOutput | None = None
+        for item in self.stream(args):
+            if isinstance(item, ToolOutput):
+                output = item
+        if output is None:
+            raise ToolError(f"{self.name} ended without a result")
+        return output
+
+    def stream(self, args: BaseModel) -> Iterator[str | ToolOutput]:
+        """Output chunks (str) as they come, then the ToolOutput.
+
+        A tool function may be a generator that yields exactly that; a plain function's
+        result is the one item. Closing the iterator early stops the tool (its ``finally``).
+        """
+        result = self.func(**args.model_dump())
+        if isinstance(result, ToolOutput):
+            yield result
+            return
+        yield from result  # a close() of this iterator reaches the tool's generator too
 
     def json_schema(self) -> dict[str, Any]:
         return self.args_model.model_json_schema()
@@ -108,8 +145,16 @@ def _args_model(func: Callable[..., Any]) -> type[BaseModel]:
     return create_model(model_name, __config__=ConfigDict(extra="forbid"), **fields)
 
 
-def tool(*, risk: RiskRule, name: str | None = None) -> Callable[[Callable[..., Any]], Tool]:
-    """Turn a typed function into a Tool; its docstring's first line is the description."""
+def tool(
+    *,
+    risk: RiskRule,
+    name: str | None = None,
+    effect: Effect | None = None,
+    undo: str | None = None,
+) -> Callable[[Callable[..., Any]], Tool]:
+    """Turn a typed function into a Tool; its docstring's first line is the description.
+
+    ``undo`` defaults to "" for read tools and "none" (cannot be undone) for the rest."""
 
     def wrap(func: Callable[..., Any]) -> Tool:
         doc = inspect.getdoc(func) or ""
@@ -119,6 +164,8 @@ def tool(*, risk: RiskRule, name: str | None = None) -> Callable[[Callable[..., 
             args_model=_args_model(func),
             func=func,
             risk=risk,
+            effect=effect,
+            undo=undo if undo is not None else ("" if risk is Risk.READ else "none"),
         )
 
     return wrap
@@ -186,6 +233,15 @@ class ToolRegistry:
 
 def builtin_registry() -> ToolRegistry:
     """The built-in tools, one module per domain."""
-    from llmchain_os.tools import processes, shell, system
+    from llmchain_os.tools import files, jobs, processes, scripts, shell, system
 
-    return ToolRegistry([*system.TOOLS, *processes.TOOLS, *shell.TOOLS])
+    return ToolRegistry(
+        [
+            *system.TOOLS,
+            *processes.TOOLS,
+            *files.TOOLS,
+            *shell.TOOLS,
+            *scripts.TOOLS,
+            *jobs.TOOLS,
+        ]
+    )

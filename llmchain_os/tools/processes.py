@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import time
 from typing import Annotated, Any, Literal
 
 import psutil
-from pydantic import Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
@@ -217,4 +218,96 @@ def process_info(
     raise ToolError(f"Every process named {name!r} ended while it was being read")
 
 
-TOOLS = [top_processes, process_info]
+TERM_WAIT_S = 3.0  # how long a SIGTERM gets before the answer says the process is still there
+
+
+class Killed(ToolOutput):
+    pid: int
+    name: str
+    signal: str
+    ended: bool
+
+    def summary(self) -> str:
+        if self.ended:
+            return f"{self.name} (pid {self.pid}) ended after {self.signal}."
+        return f"{self.name} (pid {self.pid}) is still running after {self.signal}."
+
+    def failure(self) -> str | None:
+        if self.ended:
+            return None
+        return (
+            f"{self.name} (pid {self.pid}) is still running {TERM_WAIT_S:.0f} s after "
+            f"{self.signal} - ask again with force to send SIGKILL"
+        )
+
+
+def _protected() -> dict[int, str]:
+    """Pids never killed: init, this shell itself and every process it runs under."""
+    me = psutil.Process()
+    found = {1: "it is init (pid 1)", me.pid: "it is this shell itself"}
+    for parent in me.parents():
+        found.setdefault(parent.pid, "this shell runs under it")
+    return found
+
+
+def _victim(pid: int) -> psutil.Process:
+    why = _protected().get(pid)
+    if why is not None:
+        raise ToolError(f"Refusing to kill pid {pid}: {why}")
+    try:
+        return psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        raise ToolError(f"No process with pid {pid}") from None
+
+
+def _killable(pid: int) -> int:
+    why = _protected().get(pid)
+    if why is not None:
+        raise ValueError(f"refusing to kill pid {pid}: {why}")
+    return pid
+
+
+def _kill_effect(args: BaseModel) -> str:
+    raw = args.model_dump()
+    try:
+        proc = _victim(int(raw["pid"]))
+        with proc.oneshot():
+            name, rss, user = proc.name(), proc.memory_info().rss, proc.username()
+            started = time.strftime("%H:%M", time.localtime(proc.create_time()))
+    except (ToolError, psutil.Error):
+        return ""
+    verb = "force-kill (SIGKILL)" if raw.get("force") else "kill"
+    return (
+        f"{verb} process {proc.pid} ({name}, {human_bytes(rss)} memory, started {started} "
+        f"by {user})"
+    )
+
+
+@tool(risk=Risk.DESTRUCTIVE, effect=_kill_effect, undo="none")
+def kill_process(
+    pid: Annotated[int, Field(ge=1), AfterValidator(_killable)], force: bool = False
+) -> Killed:
+    """Stop a process by pid: SIGTERM (SIGKILL with force), then report whether it ended."""
+    proc = _victim(pid)
+    sig = signal.SIGKILL if force else signal.SIGTERM
+    try:
+        name = proc.name()
+        proc.send_signal(sig)
+    except psutil.NoSuchProcess:
+        raise ToolError(f"Process {pid} ended before it could be stopped") from None
+    except psutil.AccessDenied:
+        raise ToolError(f"Not allowed to stop process {pid} - try as its owner") from None
+    try:
+        proc.wait(timeout=TERM_WAIT_S)
+        ended = True
+    except psutil.TimeoutExpired:
+        ended = False
+    except psutil.NoSuchProcess:
+        ended = True
+    if not ended:
+        with contextlib.suppress(psutil.Error):
+            ended = proc.status() == psutil.STATUS_ZOMBIE  # dead, its parent has not reaped it
+    return Killed(pid=pid, name=name, signal=sig.name, ended=ended)
+
+
+TOOLS = [top_processes, process_info, kill_process]

@@ -326,7 +326,7 @@ def test_a_real_shell_command_exiting_non_zero_is_a_failed_step() -> None:
 
     kinds = run(executor, plan(Step(tool="run_shell", args={"command": "echo oops; exit 2"})))
 
-    assert kinds == [K.PLAN, K.STEP_STARTED, K.OUTPUT, K.STEP_FAILED]
+    assert kinds == [K.PLAN, K.STEP_STARTED, K.OUTPUT_CHUNK, K.OUTPUT, K.STEP_FAILED]
     record = executor.records[0]
     assert record.error == "`echo oops; exit 2` exited with 2"
     assert record.output is not None and record.output["stdout"] == "oops\n"

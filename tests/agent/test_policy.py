@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from llmchain_os.agent.plan import Step
-from llmchain_os.agent.policy import CONSENT, Policy, Verdict
+from llmchain_os.agent.policy import CONSENT, Policy, Verdict, explain
 from llmchain_os.safety.risk import Assessment, Risk
 
 ALLOW, ASK, DENY = Verdict.ALLOW, Verdict.ASK, Verdict.DENY
@@ -110,3 +112,67 @@ def test_a_step_needing_consent_that_is_denied_stays_denied() -> None:
         WRITTEN_BY_MODEL, Assessment(Risk.READ, "formats a filesystem", denied=True)
     )
     assert decision.verdict is DENY
+
+
+def test_prompt_leads_with_the_exact_effect_and_says_undo_restores_it() -> None:
+    step = Step(tool="delete_files", args={"path": "/var/log/old", "pattern": "*.gz"})
+    decision = replace(
+        Policy().check(step, Assessment(Risk.DESTRUCTIVE, "delete_files is a destructive tool")),
+        effect="delete 3 files, 1.2 GiB, under /var/log/old",
+        undo="trash",
+    )
+
+    assert decision.prompt(step) == (
+        "Delete 3 files, 1.2 GiB, under /var/log/old? It is destructive: delete_files is a "
+        "destructive tool. They go to the trash; /undo restores them."
+    )
+    assert decision.question(step).endswith("restores them. [y/N] ")
+
+
+def test_prompt_for_an_overwrite_and_a_new_file_say_what_undo_does() -> None:
+    step = Step(tool="write_file", args={"path": "/etc/app.conf", "content": "x"})
+    base = Policy().check(step, Assessment(Risk.WRITE, "write_file is a write tool"))
+    overwrite = replace(
+        base, effect="overwrite /etc/app.conf (4.1 KiB) with 12 lines", undo="trash"
+    )
+    create = replace(base, effect="create notes.txt with 1 line", undo="trash")
+
+    assert overwrite.prompt(step).startswith("Overwrite /etc/app.conf (4.1 KiB) with 12 lines?")
+    assert overwrite.prompt(step).endswith("The old version goes to the trash; /undo restores it.")
+    assert create.prompt(step).endswith("/undo removes it again.")
+    assert "cannot be undone" not in overwrite.prompt(step) + create.prompt(step)
+
+
+def test_prompt_for_a_step_that_cannot_be_undone_says_so_even_when_only_write() -> None:
+    step = Step(tool="run_shell", args={"command": "rm a.log"})
+    decision = replace(
+        Policy().check(step, Assessment(Risk.WRITE, "changes files")),
+        effect="delete /tmp/a.log (1.5 KiB)",
+        undo="none",
+    )
+    assert decision.prompt(step) == (
+        "Run rm a.log - delete /tmp/a.log (1.5 KiB)? It is write: changes files. "
+        "This cannot be undone."
+    )
+
+
+def test_explain_fills_effect_and_undo_only_for_a_question() -> None:
+    from llmchain_os.tools.base import builtin_registry
+
+    kill = builtin_registry().get("kill_process")
+    args = kill.parse_args({"pid": 2**22 + 1})  # above pid_max: no such process to describe
+    step = Step(tool="kill_process", args={"pid": 2**22 + 1})
+    asked = explain(Policy().check(step, Assessment(Risk.DESTRUCTIVE, "kills")), kill, args)
+    allowed = explain(
+        Policy(True, True).check(step, Assessment(Risk.DESTRUCTIVE, "kills")), kill, args
+    )
+    read = explain(
+        Policy().check(step.model_copy(update={"needs_consent": True}), Assessment(Risk.READ, "r")),
+        kill,
+        args,
+    )
+
+    assert (asked.undo, asked.effect) == ("none", "")  # the effect is best effort, never a crash
+    assert asked.prompt(step).endswith("This cannot be undone.")
+    assert (allowed.undo, allowed.effect) == ("", "")
+    assert read.undo == "" and "cannot be undone" not in read.prompt(step)

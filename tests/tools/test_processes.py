@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 
 import psutil
@@ -164,3 +166,74 @@ def test_process_info_without_pid_or_name_asks_for_one() -> None:
 def test_process_info_of_a_negative_pid_raises_tool_error() -> None:
     with pytest.raises(ToolError):
         run("process_info", pid=-1)
+
+
+# -- kill_process -------------------------------------------------------------------------
+
+IGNORES_TERM = (
+    "import signal, time\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "x = b'\\x01' * (64 * 1024 * 1024)\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(120)\n"
+)
+
+
+def test_kill_process_stops_a_real_process_with_sigterm(spawn: Spawn) -> None:
+    victim = spawn(["sleep", "120"])
+
+    result = run("kill_process", pid=victim.pid)
+
+    assert (result.ended, result.signal, result.name) == (True, "SIGTERM", "sleep")
+    assert result.failure() is None
+    assert not psutil.pid_exists(victim.pid) or psutil.Process(victim.pid).status() == "zombie"
+
+
+def test_kill_process_reports_a_process_that_ignores_sigterm_then_force_kills_it(
+    spawn: Spawn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmchain_os.tools import processes
+
+    monkeypatch.setattr(processes, "TERM_WAIT_S", 0.5)
+    stubborn = spawn([sys.executable, "-c", IGNORES_TERM], ready=True)
+
+    soft = run("kill_process", pid=stubborn.pid)
+    assert soft.ended is False
+    assert "still running" in (soft.failure() or "") and "force" in (soft.failure() or "")
+    assert stubborn.poll() is None
+
+    hard = run("kill_process", pid=stubborn.pid, force=True)
+    assert (hard.ended, hard.signal) == (True, "SIGKILL")
+    assert not psutil.pid_exists(stubborn.pid)  # psutil's wait reaped it: gone for good
+
+
+def test_kill_effect_names_the_process_with_its_real_memory(spawn: Spawn) -> None:
+    stubborn = spawn([sys.executable, "-c", IGNORES_TERM], ready=True)
+    kill = builtin_registry().get("kill_process")
+    proc = psutil.Process(stubborn.pid)
+    mib = proc.memory_info().rss / 1024**2
+    started = time.strftime("%H:%M", time.localtime(proc.create_time()))
+
+    effect = kill.describe(kill.parse_args({"pid": stubborn.pid}))
+
+    name = proc.name()
+    assert effect.startswith(f"kill process {stubborn.pid} ({name}, ")
+    assert effect.endswith(f" memory, started {started} by {proc.username()})")
+    shown = float(effect.split(", ")[1].split()[0])
+    assert mib >= 64 and abs(shown - mib) < 8  # the 64 MiB it holds, as measured
+    assert kill.undo == "none" and kill.risk_label == "destructive"
+
+
+@pytest.mark.parametrize("which", ["init", "self", "parent"])
+def test_kill_process_refuses_init_itself_and_its_parents(which: str) -> None:
+    pid = {"init": 1, "self": os.getpid(), "parent": os.getppid()}[which]
+    with pytest.raises(ToolError, match=f"refusing to kill pid {pid}"):
+        run("kill_process", pid=pid)
+    assert psutil.pid_exists(pid)
+
+
+def test_kill_process_of_a_dead_pid_says_so(spawn: Spawn) -> None:
+    gone = spawn([sys.executable, "-c", "pass"])
+    gone.wait()
+    with pytest.raises(ToolError, match=f"No process with pid {gone.pid}"):
+        run("kill_process", pid=gone.pid)

@@ -1,0 +1,300 @@
+"""Programs whose risk depends on their subcommand, options or the program text they take.
+
+Each rule gets the program name, its arguments (quotes removed), the command's source text
+and ``Nested`` to judge code it runs (``find -exec``, ``ssh host CMD``, ``python3 -c``).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+
+from llmchain_os.safety.programs import (
+    EXPANDED,
+    IP_READ,
+    NO_POSITIONAL,
+    ROOTISH,
+    SYSTEMCTL_READ,
+    WRITING_FLAGS,
+    Nested,
+    has_flag,
+    has_short,
+    normal,
+    positional,
+    read,
+    short,
+    worse,
+)
+from llmchain_os.safety.risk import Assessment, Risk
+
+Rule = Callable[[str, list[str], str, Nested], Assessment]
+
+SED_RUNS_OR_WRITES = re.compile(r"(?:^|[;{}\d$/\s])\s*[ewW](?:\s|$|;|/)")
+AWK_RUNS_OR_WRITES = re.compile(r"system\s*\(|\|\s*getline|\bprint[f]?\b[^;}]*(?:>|\|(?!\|))")
+# Programs whose risk depends on no argument at all: an expanded word cannot change it.
+ANY_ARGS_READ = frozenset(
+    "cat head tail wc grep egrep fgrep ls pwd whoami id uname uptime df du free ps echo printf "
+    "which type stat basename dirname realpath readlink true false test [ : sleep seq "
+    "md5sum sha1sum sha256sum cut tr".split()
+)
+
+
+def destructive(why: str) -> Assessment:
+    return Assessment(Risk.DESTRUCTIVE, why)
+
+
+def _sub(args: list[str], valued: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
+    """The subcommand after a program's global options, and the words after it."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in valued else 1
+    return (args[i], args[i + 1 :]) if i < len(args) else ("", [])
+
+
+def read_only_risk(prog: str, args: list[str]) -> Assessment:
+    """A program from READ_ONLY: read unless an option or argument makes it change things."""
+    if prog == "systemctl" and (sub := _sub(args)[0]) and sub not in SYSTEMCTL_READ:
+        return Assessment(Risk.PRIVILEGED, f"`systemctl {sub}` changes a service")
+    words = positional(args)
+    if prog == "ip" and len(words) > 1 and words[1] not in IP_READ:
+        return Assessment(Risk.PRIVILEGED, "`ip` with those arguments changes the network")
+    if prog == "mount" and set(args) - {"-l", "--list", "-v"}:
+        return Assessment(Risk.PRIVILEGED, "`mount` with arguments changes the system")
+    if prog in NO_POSITIONAL and words:
+        return Assessment(Risk.PRIVILEGED, f"`{prog}` with arguments changes the system")
+    if prog == "sed":
+        return _sed_risk(args)
+    if prog in ("less", "more") and any(a.startswith("+") for a in args):
+        return destructive(f"`{prog} +COMMAND` can run shell commands")
+    if prog == "uniq" and len(words) > 1:
+        return Assessment(Risk.WRITE, "`uniq` with two files writes the second")
+    if prog in ("service", "ufw", "iptables", "hostnamectl", "timedatectl"):
+        return _admin_risk(prog, args)
+    if prog == "sysctl" and any("=" in w for w in words):
+        return Assessment(Risk.PRIVILEGED, "`sysctl` with a value changes the kernel")
+    if has_flag(args, WRITING_FLAGS.get(prog, ())):
+        return destructive(f"`{prog}` with those options changes or deletes")
+    if prog not in ANY_ARGS_READ and any(EXPANDED.search(a) for a in args):
+        return Assessment(Risk.WRITE, f"`{prog}` gets arguments computed at run time")
+    return read(f"`{prog}` only reads")
+
+
+def _admin_risk(prog: str, args: list[str]) -> Assessment:
+    words = positional(args)
+    reads = {"status", "show", "-L", "-l", "--list", "-S", "list", "--status-all"}
+    if prog == "service" and (len(words) < 2 or words[1] == "status") and words[:1] != ["-"]:
+        return read("`service` only shows status")
+    if prog == "iptables" and (set(args) & {"-L", "--list", "-S", "--list-rules"}):
+        return read("`iptables` only lists rules")
+    if prog in ("ufw", "hostnamectl", "timedatectl") and (not words or words[0] in reads):
+        return read(f"`{prog}` only shows status")
+    return Assessment(Risk.PRIVILEGED, f"`{prog}` with those arguments changes the system")
+
+
+def _sed_risk(args: list[str]) -> Assessment:
+    if has_short(args, "i") or any(a.startswith("--in-place") for a in args):
+        return destructive("`sed -i` rewrites files in place")
+    if has_short(args, "f") or any(a.startswith("--file") for a in args):
+        return destructive("a sed script from a file cannot be checked")
+    scripts = [a.split("=", 1)[1] if a.startswith("--expression=") else a for a in args]
+    if any(SED_RUNS_OR_WRITES.search(s) for s in scripts if not s.startswith("-")):
+        return destructive("the sed script runs commands or writes files")
+    return read("`sed` only reads")
+
+
+def _awk_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    if has_short(args, "f") or has_short(args, "i") or has_short(args, "l"):
+        return destructive(f"the {prog} program comes from a file or library, unchecked")
+    if any(a.startswith(("--file", "--include", "--load", "--exec")) for a in args):
+        return destructive(f"the {prog} program comes from a file or library, unchecked")
+    if any(AWK_RUNS_OR_WRITES.search(a) for a in args):
+        return destructive(f"the {prog} program runs commands or writes files")
+    return read(f"`{prog}` only reads")
+
+
+def _find_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    """`find -exec CMD {} ;` is judged by CMD; `find / -delete` is denied."""
+    start = positional(args[:1])
+    if "-delete" in args:
+        if start and ROOTISH.match(normal(start[0])):
+            return Assessment(
+                Risk.DESTRUCTIVE, f"`{short(src)}` deletes the whole filesystem", denied=True
+            )
+        return destructive(f"`{short(src)}` deletes files")
+    judged = read_only_risk("find", args)
+    for i, arg in enumerate(args):
+        if arg in ("-exec", "-execdir", "-ok", "-okdir"):
+            inner = []
+            for word in args[i + 1 :]:
+                if word in (";", "+"):
+                    break
+                inner.append(word)
+            if not inner:
+                return destructive("`find -exec` without a command")
+            judged = worse(judged, nested.script(shlex.join(inner)))
+    return judged
+
+
+def _git_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    if has_short(args[:1], "c") or any(a.startswith("--config-env") for a in args):
+        return destructive("`git -c` can set a program for git to run")
+    sub, rest = _sub(args, frozenset({"-C", "--git-dir", "--work-tree", "--namespace"}))
+    reads = "status log diff show blame shortlog describe rev-parse ls-files ls-tree grep "
+    if sub in (reads + "cat-file help version").split():
+        if any(a.startswith(("--output", "--ext-diff", "-O", "--open-files")) for a in rest):
+            return Assessment(Risk.WRITE, f"`git {sub}` with those options writes or runs")
+        return read(f"`git {sub}` only reads")
+    listing = not set(rest) - {"-a", "-r", "-v", "-vv", "--list", "-l", "--all"}
+    shows = rest[:1] in (["list"], ["show"]) or (sub == "reflog" and not rest)
+    if (sub in ("branch", "tag", "remote", "config") and listing) or (
+        sub in ("stash", "reflog") and shows
+    ):
+        return read(f"`git {sub}` only lists")
+    if sub in ("push", "pull", "fetch", "clone", "ls-remote"):
+        deletes = any(a.startswith((":", "+")) for a in rest)
+        if sub == "push" and (deletes or has_flag(rest, ("-f", "--force", "--delete", "--mirror"))):
+            return destructive(f"`{short(src)}` rewrites or deletes on the remote")
+        return Assessment(Risk.REMOTE, f"`git {sub}` talks to another host")
+    if sub in ("clean", "rm") or (sub == "reset" and "--hard" in rest):
+        return destructive(f"`{short(src)}` deletes files or discards changes")
+    if sub in ("checkout", "restore") and ("--" in rest or "." in rest or "-f" in rest):
+        return destructive(f"`{short(src)}` discards changes")
+    if sub in ("branch", "stash") and (set(rest) & {"-D", "-d", "drop", "clear", "--delete"}):
+        return destructive(f"`{short(src)}` deletes work")
+    return Assessment(Risk.WRITE, f"`git {sub or prog}` changes the repository")
+
+
+DOCKER_READS = frozenset(
+    {
+        *"ps images inspect logs version info stats top history port diff events search".split(),
+        *("system df", "system info", "compose ps", "compose logs", "compose config"),
+    }
+)
+
+
+def _docker_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    sub, rest = _sub(args, frozenset({"-H", "--host", "--context", "-c", "--config"}))
+    if sub in ("container", "image", "network", "volume", "system", "compose") and rest:
+        sub, rest = f"{sub} {rest[0]}", rest[1:]
+    if sub in DOCKER_READS or (sub.split(" ")[-1] in ("ls", "inspect") and " " in sub):
+        return read(f"`{prog} {sub}` only reads")
+    if re.search(r"\b(?:rm|rmi|prune|kill|down)\b", sub) or sub in ("stop",):
+        return destructive(f"`{short(src)}` removes or stops containers or data")
+    if sub in ("pull", "push", "login", "logout"):
+        return Assessment(Risk.REMOTE, f"`{prog} {sub}` talks to a registry")
+    if sub in ("run", "exec", "compose up", "compose run", "create", "start", "restart"):
+        return Assessment(Risk.PRIVILEGED, f"`{prog} {sub}` runs a container (root on this host)")
+    return Assessment(Risk.WRITE, f"`{prog} {sub or ''}` changes containers or images")
+
+
+def _kubectl_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    valued = frozenset({"-n", "--namespace", "--context", "--kubeconfig", "-l", "-o", "-c"})
+    sub, rest = _sub(args, valued)
+    reads = "get describe logs top version explain api-resources api-versions cluster-info diff"
+    if sub in reads.split() or (sub == "config" and rest[:1] in (["view"], ["get-contexts"])):
+        return read(f"`{prog} {sub}` only reads")
+    if sub in ("delete", "drain", "replace"):
+        return destructive(f"`{short(src)}` deletes or evicts from the cluster")
+    return Assessment(Risk.REMOTE, f"`{prog} {sub}` changes the cluster")
+
+
+def _package_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    sub, _ = _sub(args, frozenset({"-o", "-c", "-t", "--option", "--target-release"}))
+    if prog == "apt-cache" or sub in "list search show policy info depends rdepends".split():
+        return read(f"`{prog} {sub}` only reads")
+    if prog in ("pip", "pip3") and sub in ("freeze", "check", "--version", "download", "index"):
+        return read(f"`{prog} {sub}` only reads")
+    if sub in ("remove", "purge", "autoremove", "erase", "uninstall", "autopurge"):
+        return destructive(f"`{short(src)}` removes packages")
+    if prog in ("pip", "pip3"):
+        return Assessment(Risk.WRITE, f"`{prog} {sub}` changes installed Python packages")
+    return Assessment(Risk.PRIVILEGED, f"`{prog} {sub}` changes the system's packages")
+
+
+def _dpkg_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    if has_flag(args, ("-l", "-L", "-s", "-S", "--list", "--status", "--search", "--listfiles")):
+        return read("`dpkg` only reads")
+    if has_flag(args, ("-r", "-P", "--remove", "--purge")):
+        return destructive(f"`{short(src)}` removes packages")
+    return Assessment(Risk.PRIVILEGED, "`dpkg` changes the system's packages")
+
+
+def _crontab_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    if has_short(args, "r"):
+        return destructive("`crontab -r` deletes the whole crontab")
+    named = [a for i, a in enumerate(args) if i == 0 or args[i - 1] != "-u"]
+    if has_short(args, "l") and not positional(named):
+        return read("`crontab -l` only lists")
+    return Assessment(Risk.WRITE, "`crontab` replaces scheduled jobs")
+
+
+def _tar_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    runs = ("--to-command", "--checkpoint-action", "--use-compress-program", "--rsh-command")
+    if any(a.startswith(runs) for a in args) or has_short(args, "I"):
+        return destructive("`tar` with those options runs another program")
+    mode = args[0] if args and not args[0].startswith("-") else ""
+    if (has_short(args, "t") or "t" in mode or "--list" in args) and not has_short(args, "x"):
+        return read("`tar -t` only lists")
+    return Assessment(Risk.WRITE, "`tar` creates or unpacks files")
+
+
+SSH_VALUED = frozenset("-p -i -l -o -F -J -L -R -D -b -c -E -e -I -m -O -Q -S -W -w -B".split())
+
+
+def _ssh_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    own = Assessment(Risk.REMOTE, f"`{prog}` acts on another host")
+    if any(re.search(r"(?i)(?:proxy|local)command", a) for a in args):
+        return destructive(f"`{prog}` with a ProxyCommand or LocalCommand runs a local program")
+    shells = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-e", "--rsh", "-S")]
+    shells += [a.split("=", 1)[1] for a in args if a.startswith("--rsh=")]
+    if prog != "ssh" and any(not re.match(r"^\S*ssh(?:\s|$)", s) for s in shells):
+        return destructive(f"`{prog}` is told to run another program as its transport")
+    _, rest = _sub(args, SSH_VALUED)
+    if prog == "ssh" and rest:
+        return worse(own, nested.script(" ".join(rest)))
+    if prog == "rsync" and not any(":" in a for a in positional(args)):
+        if any(a.startswith("--delete") or a == "--remove-source-files" for a in args):
+            return destructive(f"`{short(src)}` deletes files")
+        return Assessment(Risk.WRITE, "`rsync` copies files here")
+    if prog == "rsync" and any(a.startswith("--delete") for a in args):
+        return destructive(f"`{short(src)}` deletes files on the other side")
+    return own
+
+
+def _watch_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    sub, rest = _sub(args, frozenset({"-n", "--interval"}))
+    return nested.script(" ".join([sub, *rest])) if sub else read("`watch` alone")
+
+
+def interpreter_risk(prog: str, args: list[str], nested: Nested) -> Assessment:
+    """`python3 -c CODE` is judged by its code; other interpreters' code cannot be."""
+    for i, arg in enumerate(args):
+        if arg == "-c" and prog.startswith("python") and i + 1 < len(args):
+            return nested.python(args[i + 1])
+        if arg in ("-c", "-e", "-E", "-m", "-r"):
+            break
+    else:
+        files = [a for a in positional(args) if a != "-"]
+        if not files:
+            return nested.stdin(prog)
+    return destructive(f"`{prog}` runs code that cannot be checked")
+
+
+RULES: dict[str, Rule] = {
+    "find": _find_risk,
+    "git": _git_risk,
+    "docker": _docker_risk,
+    "podman": _docker_risk,
+    "kubectl": _kubectl_risk,
+    "crontab": _crontab_risk,
+    "tar": _tar_risk,
+    "ssh": _ssh_risk,
+    "rsync": _ssh_risk,
+    "scp": _ssh_risk,
+    "sftp": _ssh_risk,
+    "watch": _watch_risk,
+    "dpkg": _dpkg_risk,
+    **dict.fromkeys(("awk", "gawk", "mawk", "nawk"), _awk_risk),
+    **dict.fromkeys("apt apt-get apt-cache dnf yum zypper pip pip3".split(), _package_risk),
+}
