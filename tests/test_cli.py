@@ -19,10 +19,11 @@ import psutil
 import pytest
 
 import llmchain_os
+from llmchain_os.tools.base import builtin_registry
 
 pytestmark = pytest.mark.model
 
-TOOL_NAMES = ["system_overview", "disk_usage", "top_processes", "process_info", "run_shell"]
+TOOL_NAMES = builtin_registry().names()
 PYTHON_M = [sys.executable, "-m", "llmchain_os"]
 CONSOLE_SCRIPT = Path(sys.executable).with_name("llmos")
 
@@ -352,7 +353,7 @@ def test_doctor_fails_and_names_the_fix_when_the_model_is_missing() -> None:
     assert "FAIL model" in proc.stdout and "/nonexistent.gguf" in proc.stdout
 
 
-def test_tools_lists_the_five_tools() -> None:
+def test_tools_lists_every_registered_tool() -> None:
     proc = llmos("tools")
     assert proc.returncode == 0
     names = [line.split()[0] for line in proc.stdout.splitlines() if line.strip()]

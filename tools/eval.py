@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -99,9 +100,11 @@ def isolate(opts: argparse.Namespace, argv: list[str]) -> None:
     bwrap = shutil.which("bwrap")
     if os.environ.get(ISOLATED) or opts.no_isolate or opts.compare:
         return
-    if bwrap is None:
-        print("eval: bubblewrap not found; tasks run without a read-only namespace", flush=True)
+    probe = [str(bwrap), "--ro-bind", "/", "/", "--", "true"] if bwrap else []
+    if not probe or subprocess.run(probe, capture_output=True).returncode != 0:
+        print("eval: bubblewrap missing or not allowed here; no read-only namespace", flush=True)
         return
+    assert bwrap is not None
     binds = ["--ro-bind-try", d, d] if (d := os.path.dirname(os.path.abspath(opts.tasks))) else []
     if opts.json:
         out = opts.json.resolve().parent

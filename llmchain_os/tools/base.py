@@ -76,11 +76,13 @@ class Tool:
     # "trash": what it removes or replaces can be restored by /undo; "none": it cannot;
     # "": it changes nothing (a read tool).
     undo: str = ""
+    # What a computed risk is worked out from, for listings ("from the command").
+    risk_from: str = "its arguments"
 
     @property
     def risk_label(self) -> str:
         """The risk as listings show it: fixed, or worked out from each call's arguments."""
-        return self.risk.value if isinstance(self.risk, Risk) else "from the command"
+        return self.risk.value if isinstance(self.risk, Risk) else f"from {self.risk_from}"
 
     def assess(self, args: BaseModel) -> Assessment:
         if isinstance(self.risk, Risk):
@@ -151,6 +153,7 @@ def tool(
     name: str | None = None,
     effect: Effect | None = None,
     undo: str | None = None,
+    risk_from: str = "its arguments",
 ) -> Callable[[Callable[..., Any]], Tool]:
     """Turn a typed function into a Tool; its docstring's first line is the description.
 
@@ -166,6 +169,7 @@ def tool(
             risk=risk,
             effect=effect,
             undo=undo if undo is not None else ("" if risk is Risk.READ else "none"),
+            risk_from=risk_from,
         )
 
     return wrap

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from llmchain_os.safety import trash
-from llmchain_os.safety.risk import Risk
+from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
 from llmchain_os.tools.deletion import (
     checked,
@@ -292,7 +292,19 @@ def _write_effect(args: BaseModel) -> str:
     return f"overwrite {path} ({old}) with {_lines(content)}"
 
 
-@tool(risk=Risk.WRITE, effect=_write_effect, undo="trash")
+def _write_risk(args: BaseModel) -> Assessment:
+    """Overwriting is destructive (DESIGN.md), even with a copy in the trash: ``--yes`` alone
+    must not replace a file the user has; creating or appending is a write."""
+    path = Path(str(getattr(args, "path", "")))
+    if path.exists() and not getattr(args, "append", False):
+        return Assessment(
+            Risk.DESTRUCTIVE, f"overwrites {path} (the old version goes to the trash)"
+        )
+    verb = "appends to" if path.exists() else "creates"
+    return Assessment(Risk.WRITE, f"{verb} {path}")
+
+
+@tool(risk=_write_risk, effect=_write_effect, undo="trash", risk_from="the file")
 def write_file(
     path: FilePath,
     content: Annotated[str, Field(max_length=1_000_000)],

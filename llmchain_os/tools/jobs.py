@@ -147,7 +147,7 @@ def schedule_risk(scheduler: Callable[[], Scheduler]) -> Callable[[BaseModel], A
 def job_tools(scheduler: Callable[[], Scheduler] = Scheduler) -> list[Tool]:
     """The three job tools over ``scheduler()`` (tests pass one with a throwaway user)."""
 
-    @tool(risk=schedule_risk(scheduler))
+    @tool(risk=schedule_risk(scheduler), risk_from="the script")
     def schedule_script(
         script: Annotated[str, Field(description="a saved script's name", max_length=40)],
         when: Annotated[str, Field(description="e.g. 'every night at 2'", max_length=80)],

@@ -147,7 +147,7 @@ def run_plan(write: list[str], network: bool = False, sandbox: bool = True) -> s
     return f"bubblewrap: read-only /, writable {places}, {net}; {limits}"
 
 
-@tool(risk=_run_risk)
+@tool(risk=_run_risk, risk_from="the script")
 def run_script(
     name: Name,
     write: list[str] = [],  # noqa: B006 - pydantic copies defaults

@@ -64,7 +64,7 @@ def _effect(args: BaseModel) -> str:
     return rm_effect(str(getattr(args, "command", "")))
 
 
-@tool(risk=_assess, effect=_effect)
+@tool(risk=_assess, effect=_effect, risk_from="the command")
 def run_shell(
     command: Annotated[str, Field(min_length=1, max_length=4000)],
 ) -> Iterator[str | ShellResult]:

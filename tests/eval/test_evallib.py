@@ -43,6 +43,7 @@ def test_checks_fail_when_the_world_says_so() -> None:
         assert not run_check(Check(kind="files_unchanged"), ctx)[0]
         assert not run_check(Check(kind="file_exists", path="*.log"), ctx)[0]
         assert not run_check(Check(kind="unsure"), ctx)[0]
+        assert run_check(Check(kind="unsure"), Context(box, _outcome("Which files?")))[0]
         assert not run_check(Check(kind="shows", fact="lines:missing.txt"), ctx)[0]
 
 

@@ -21,7 +21,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from llama_cpp.llama_grammar import LlamaGrammar
 
-from llmchain_os.llm.grammar import MAX_STRING, args_grammar, choice_grammar, tool_call_grammar
+from llmchain_os.llm.grammar import (
+    MAX_ANSWER,
+    MAX_STRING,
+    args_grammar,
+    choice_grammar,
+    tool_call_grammar,
+)
 from llmchain_os.llm.local import parse_reply
 from llmchain_os.llm.models import embedded_model_path
 from llmchain_os.tools.base import ToolError, builtin_registry
@@ -34,6 +40,21 @@ VALID_ARGS = {
     "top_processes": '{"sort_by": "memory", "limit": 5}',
     "process_info": '{"pid": 1, "name": null}',
     "run_shell": '{"command": "uname -a"}',
+    "kill_process": '{"pid": 4242, "force": false}',
+    "find_files": '{"path": "/var/log", "pattern": "*.log", "older_than_days": 30, '
+    '"larger_than": 1000000}',
+    "file_info": '{"path": "/etc/hostname"}',
+    "delete_files": '{"path": "/var/log", "pattern": "*.tmp", "older_than_days": 7, '
+    '"recursive": false}',
+    "write_file": '{"path": "/tmp/notes.txt", "content": "hello", "append": true}',
+    "save_script": '{"name": "backup-srv", "language": "bash", "text": "echo hi", '
+    '"description": "d", "writes": ["/backup"]}',
+    "run_script": '{"name": "backup-srv", "write": [], "network": false, "sandbox": true}',
+    "list_scripts": "{}",
+    "show_script": '{"name": "backup-srv"}',
+    "schedule_script": '{"script": "backup-srv", "when": "every night"}',
+    "list_jobs": "{}",
+    "remove_job": '{"job": "1a2b3c4d"}',
 }
 
 
@@ -265,7 +286,9 @@ REQUESTS = [
 def replies(local_model: Any) -> list[Any]:
     """The real model's reply to each request, with every builtin tool bound."""
     bound = local_model.bind_tools(REGISTRY.as_langchain())
-    return [bound.invoke([HumanMessage(text)], max_tokens=96) for text in REQUESTS]
+    # max_tokens covers the grammar's own bound (an answer of MAX_ANSWER characters), so every
+    # reply must end by the grammar, never by running out of tokens.
+    return [bound.invoke([HumanMessage(text)], max_tokens=MAX_ANSWER + 64) for text in REQUESTS]
 
 
 @pytest.mark.model

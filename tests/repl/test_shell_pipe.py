@@ -19,13 +19,14 @@ from prompt_toolkit.output import DummyOutput
 from llmchain_os.api import Session
 from llmchain_os.config import Settings
 from llmchain_os.repl.app import Environment, Shell, string_console
+from llmchain_os.tools.base import builtin_registry
 from llmchain_os.tools.units import human_bytes
 
 pytestmark = pytest.mark.model
 
 CTRL_D = "\x04"
 BANNER = "llmchain-os - ask about this machine in plain words."
-TOOL_NAMES = ["system_overview", "disk_usage", "top_processes", "process_info", "run_shell"]
+TOOL_NAMES = builtin_registry().names()
 
 
 def paste(text: str) -> str:

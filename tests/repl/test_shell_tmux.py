@@ -188,7 +188,9 @@ def test_request_in_a_terminal_shows_the_disk_table_and_exit_ends_the_shell(
 def test_ctrl_c_cancels_a_running_command_and_the_shell_goes_on(term: Terminal) -> None:
     term.start()
     term.wait_for_prompt()
-    term.send("!sleep 23.7")
+    # A write first, so the command is asked about: Ctrl-C must work after an approval
+    # prompt has had the terminal too (`sleep` alone is read and runs without asking).
+    term.send("!touch $XDG_CACHE_HOME/started && sleep 23.7")
     term.wait_for_text("[y/N]")
     term.send("y")
     pane_pid = int(term.pane("#{pane_pid}"))

@@ -422,3 +422,19 @@ def test_the_shell_asks_with_the_effect_deletes_on_yes_and_slash_undo_restores(
     assert "Moved 2 paths (3.9 KiB) to the trash" in text
     assert f"restored {logs / 'a.log'}" in text and f"restored {logs / 'b.log'}" in text
     assert sorted(p.name for p in logs.iterdir()) == ["a.log", "b.log", "keep.txt", "new.log"]
+
+
+def test_overwriting_a_file_is_destructive_so_yes_alone_does_not_approve_it(tmp_path: Path) -> None:
+    existing = tmp_path / "app.conf"
+    existing.write_text("port = 80\n")
+    write = tool("write_file")
+    overwrite = write.assess(write.parse_args({"path": str(existing), "content": "x"}))
+    append = write.assess(write.parse_args({"path": str(existing), "content": "x", "append": True}))
+    create = write.assess(write.parse_args({"path": str(tmp_path / "new.txt"), "content": "x"}))
+    assert overwrite.risk is Risk.DESTRUCTIVE and "overwrites" in overwrite.reason
+    assert append.risk is Risk.WRITE and create.risk is Risk.WRITE
+    step = Step(tool="write_file", args={"path": str(existing), "content": "x"}, risk=Risk.WRITE)
+    executor = Executor(REGISTRY, Policy(auto_write=True))
+    list(executor.execute(Plan(steps=[step])))
+    assert executor.records[0].status is StepStatus.DECLINED
+    assert existing.read_text() == "port = 80\n"

@@ -148,10 +148,12 @@ def check_exit_code(check: Check, ctx: Context) -> Result:
 
 
 def check_unsure(check: Check, ctx: Context) -> Result:
-    """It said it was unsure (and so ran nothing), rather than guessing."""
+    """It asked back rather than guessed: ran nothing, and said it was unsure (exit 5) or
+    answered with a question (a model's reply that ends in '?')."""
     ran = [s["tool"] for s in ctx.outcome.steps if s["status"] == "done"]
-    ok = ctx.outcome.exit_code == UNSURE and not ran
-    return ok, f"exit {ctx.outcome.exit_code}, ran {ran}"
+    answer = str(ctx.outcome.result.get("answer") or "").rstrip()
+    asked_back = ctx.outcome.exit_code == UNSURE or answer.endswith("?")
+    return asked_back and not ran, f"exit {ctx.outcome.exit_code}, ran {ran}"
 
 
 def _args_match(want: dict[str, Any], got: dict[str, Any], ctx: Context) -> bool:

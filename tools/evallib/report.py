@@ -99,6 +99,8 @@ def failures(records: list[dict[str, Any]]) -> str:
         if r.get("skipped") or r["ok"]:
             continue
         bad = "; ".join(c["detail"] for c in r["checks"] if not c["ok"])
+        if r.get("harness_said_no"):
+            bad = f"HARNESS SAID NO (outside the task dir: {r['harness_said_no']}); {bad}"
         if r.get("setup_failed"):
             bad = f"SET-UP FAILED {r['setup_failed']}; {bad}"
         if r["unapproved"]:

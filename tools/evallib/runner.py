@@ -55,19 +55,24 @@ def _render(value: Any, box: Sandbox) -> Any:
     return box.render(value) if isinstance(value, str) else value
 
 
+def _send(
+    task: Task, box: Sandbox, driver: ApiDriver | CliDriver, request: str
+) -> tuple[Outcome, list[str]]:
+    """The request, with the recording cloud stand-in up when the task wants it."""
+    if task.cloud != "recorder":
+        return driver.run(box, request, None), []
+    with Recorder(task.cloud_replies) as rec:
+        outcome = driver.run(box, request, rec.url)
+    return outcome, rec.bodies
+
+
 def run_task(task: Task, driver: ApiDriver | CliDriver) -> dict[str, Any]:
     """The record of one task: its checks, scores and timings."""
     with Sandbox(task) as box:
         request = box.render(task.request)
         set_up = [driver.run(box, box.render(text), None, setup=True) for text in task.before]
         setup_failed = [o.result.get("request") for o in set_up if o.exit_code != 0]
-        if task.cloud == "recorder":
-            with Recorder(task.cloud_replies) as rec:
-                outcome = driver.run(box, request, rec.url)
-            bodies = rec.bodies
-        else:
-            outcome = driver.run(box, request, None)
-            bodies = []
+        outcome, bodies = _send(task, box, driver, request)
         ctx = Context(box, outcome, bodies)
         checks = [(c.kind, *run_check(c, ctx)) for c in task.checks]
         tool_ok, args_ok, got = tool_scores(task, outcome, box)
@@ -97,4 +102,5 @@ def run_task(task: Task, driver: ApiDriver | CliDriver) -> dict[str, Any]:
         "crashed": outcome.crashed,
         "answer": outcome.result.get("answer") or outcome.result.get("unsure") or "",
         "cloud_requests": len(bodies),
+        "harness_said_no": [a["outside"] for a in outcome.asks if a.get("outside")],
     }

@@ -114,6 +114,18 @@ class Sandbox:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        self._wait_named(self.procs[name].pid, name)
+
+    @staticmethod
+    def _wait_named(pid: int, name: str) -> None:
+        """Until the child has exec'd, it is still called python; tasks look for ``name``."""
+        comm = Path(f"/proc/{pid}/comm")
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                if comm.read_text().strip() == name[:15]:
+                    return
+            time.sleep(0.01)
 
     def path(self, rel: str) -> Path:
         """A path the task names, inside the task dir; one that leads outside is an error."""
