@@ -46,7 +46,7 @@ class Decision:
     def prompt(self, step: Step) -> str:
         """The question a surface puts to the user, with the exact effect spelled out."""
         shell = step.tool == "run_shell"
-        what = step.args.get("command", "") if shell else f"{step.tool} {step.args}"
+        what = step.args.get("command", "") if shell else f"{step.tool}({_brief(step.args)})"
         if self.effect and shell:
             head = f"Run {what} - {self.effect}?"
         elif self.effect:
@@ -69,6 +69,20 @@ class Decision:
     def question(self, step: Step) -> str:
         """The prompt as asked at a terminal, with its default (no) shown."""
         return f"{self.prompt(step)} [y/N] "
+
+
+ARG_WIDTH = 60  # a script's text or a file's content is shown in the plan, not in the question
+
+
+def _brief(args: dict[str, object]) -> str:
+    """Arguments as one short line: long values are cut, with their length said."""
+    parts = []
+    for key, value in args.items():
+        text = repr(value)
+        if len(text) > ARG_WIDTH:
+            text = f"{text[: ARG_WIDTH - 3]}... ({len(str(value)):,} characters)"
+        parts.append(f"{key}={text}")
+    return ", ".join(parts)
 
 
 def explain(decision: Decision, tool: Tool, args: BaseModel) -> Decision:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from llmchain_os.agent.plan import Step
-from llmchain_os.agent.policy import CONSENT, Policy, Verdict, explain
+from llmchain_os.agent.policy import CONSENT, Decision, Policy, Verdict, explain
 from llmchain_os.safety.risk import Assessment, Risk
 
 ALLOW, ASK, DENY = Verdict.ALLOW, Verdict.ASK, Verdict.DENY
@@ -176,3 +176,12 @@ def test_explain_fills_effect_and_undo_only_for_a_question() -> None:
     assert asked.prompt(step).endswith("This cannot be undone.")
     assert (allowed.undo, allowed.effect) == ("", "")
     assert read.undo == "" and "cannot be undone" not in read.prompt(step)
+
+
+def test_prompt_cuts_long_arguments_so_the_question_stays_one_line() -> None:
+    text = "#!/bin/bash\n" + "echo line\n" * 500
+    step = Step(tool="save_script", args={"name": "big", "text": text}, risk=Risk.WRITE)
+    prompt = Decision(Verdict.ASK, Risk.WRITE, "save_script is a write tool").prompt(step)
+    assert "name='big'" in prompt
+    assert f"({len(text):,} characters)" in prompt
+    assert len(prompt) < 250
