@@ -214,11 +214,37 @@ class RetrievalPlanner:
                 f"I'm not sure what to do with {clause!r}. Closest tools: {_fmt(ranked[:3])}. "
                 "Try rephrasing, name a path or process, or run a command with !"
             )
-        close = [m for m in tools[:3] if m.score >= top.score - self.margin]
+        close = self._fitting([m for m in tools[:3] if m.score >= top.score - self.margin], clause)
         if len(close) > 1 and self.model is not None:
             name = self._ask_choice(clause, close, outcome)
             return self.registry.get(name), f"the model chose it over {_fmt(close)}"
+        if close and close[0].tool != top.tool:
+            return self.registry.get(
+                close[0].tool
+            ), f"closest example that fits: {close[0].example!r}"
         return self.registry.get(top.tool), f"closest example: {top.example!r}"
+
+    def _fitting(self, close: list[Match], clause: str) -> list[Match]:
+        """Of tools that match about as well, those whose arguments the request states.
+
+        "who owns /etc/shadow" ties process_info with file_info; only file_info can be
+        called with what the request says. When none fits, all stay (the fill may help)."""
+        if len(close) < 2:
+            return close
+        fits = [m for m in close if self._fits(self.registry.get(m.tool), clause)]
+        return fits or close
+
+    def _fits(self, tool: Tool, clause: str) -> bool:
+        """Whether ``tool`` can be called with what the request states (or one clear choice)."""
+        args = extract_args(tool.name, clause, self.names)
+        try:
+            choices = self._fill_choices(tool, clause, args)
+            if any(not c for c in choices.values()):
+                return False
+            tool.parse_args({**args, **{n: c[0] for n, c in choices.items()}})
+        except (Unsure, ToolError):
+            return False
+        return True
 
     def _similar_processes(self, clause: str) -> list[str]:
         return similar_names(

@@ -224,3 +224,15 @@ def test_null_process_name_from_the_model_is_unsure() -> None:
     outcome = plan("show details of the worker process", model, {"worker-a", "worker-b"})
     assert outcome.plan is None
     assert outcome.unsure
+
+
+def test_of_two_tools_that_match_alike_the_one_the_request_can_call_wins(tmp_path: Any) -> None:
+    # "who owns X" matches process_info and file_info about equally; no process is named,
+    # and X is a real file, so only file_info can be called with what the request says.
+    target = tmp_path / "report.txt"
+    target.write_text("x")
+    outcome = planner(names=set()).plan(Request(f"who owns {target}"))
+    assert outcome.plan is not None, outcome.unsure
+    (step,) = outcome.plan.steps
+    assert (step.tool, step.args) == ("file_info", {"path": str(target)})
+    assert "fits" in step.why

@@ -1,7 +1,9 @@
 """The planner accuracy sets as a regression guard (the figures themselves are in BENCHMARKS.md).
 
 planner_cases.jsonl was written with the exemplars; planner_holdout.jsonl was written apart
-from them. Both run through the real planner against real running processes.
+from them; planner_new_tools.jsonl was written apart from the file, script and job tools'
+exemplars, after they were built. All run through the real planner against real running
+processes and real paths.
 """
 
 from __future__ import annotations
@@ -59,3 +61,18 @@ def test_out_of_scope_requests_never_plan_a_shell_command(named_processes: None)
                     "disk_usage",
                     "process_info",
                 ), row
+
+
+def test_new_tool_families_floor_and_ambiguous_requests_never_change_anything(
+    named_processes: None,
+) -> None:
+    registry = builtin_registry()
+    report = run(
+        load_cases(DATA / "planner_new_tools.jsonl"), RetrievalPlanner(registry), None, False
+    )
+    wrong = [(r["request"], r["got"], r["args"]) for r in report["rows"] if not r["args_ok"]]
+    assert report["args_accuracy"] >= 0.8, wrong  # 83.3% when this floor was set
+    for row in report["rows"]:
+        if row["expected"] is None and row["got"] is not None:
+            # "delete all my files", "kill it": a guess here would be a harmful one
+            assert registry.get(row["got"]).risk_label == "read", row
