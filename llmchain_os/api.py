@@ -346,9 +346,13 @@ def undo_last() -> list[str]:
 
     It only puts things back; a path that exists again is left alone and reported. Returns
     the lines that say what came back and what did not."""
+    from llmchain_os.safety.audit import AuditError, logged_action
     from llmchain_os.safety.trash import undo_last as restore
 
-    return restore().lines()
+    try:
+        return logged_action("undo", {}, lambda: restore().lines(), request="undo")
+    except AuditError as exc:  # nothing unlogged changes the machine, undo included
+        return [f"Nothing restored: {exc}"]
 
 
 def trash_listing() -> list[str]:

@@ -119,8 +119,18 @@ def _run(opts: argparse.Namespace, settings: Settings) -> int:
             print(f"llmos: not run: {refusal}", file=sys.stderr)
             return ExitCode.DECLINED
 
+        from llmchain_os.scripts.schedule import get_job
+
+        sha = get_job(opts.job).sha256  # the text approved when it was scheduled
+
         def approve(step: Step, decision: Decision) -> bool:
-            return True  # approved with this exact text when it was scheduled
+            """Approved when scheduled, for that text only: the text judged now must be it
+            (the file could change between the job check above and the judgement)."""
+            from llmchain_os.tools.scripts import assessed_sha256
+
+            return assessed_sha256(opts.name) == sha
+
+        approve.audit_name = f"job {opts.job}"  # who approved it, for the audit log
 
     if opts.dry_run:
         _show(opts, settings)
@@ -144,7 +154,7 @@ def _run(opts: argparse.Namespace, settings: Settings) -> int:
 def _edit(opts: argparse.Namespace, settings: Settings) -> int:
     from llmchain_os.agent.policy import is_yes
     from llmchain_os.agent.script_steps import edit_text
-    from llmchain_os.scripts.library import SUFFIX, ScriptLibrary
+    from llmchain_os.scripts.library import SUFFIX, ScriptLibrary, sha256_text
     from llmchain_os.scripts.lint import review
 
     lib = ScriptLibrary()
@@ -157,7 +167,11 @@ def _edit(opts: argparse.Namespace, settings: Settings) -> int:
     if sys.stdin.isatty() and not is_yes(input(f"Save the edited {record.name}? [y/N] ")):
         print("Not saved.")
         return ExitCode.DECLINED
-    lib.save(record.name, new, record.language, record.description, record.writes)
+    _logged(
+        "edit_script",
+        {"name": record.name, "sha256": sha256_text(new)},
+        lambda: lib.save(record.name, new, record.language, record.description, record.writes),
+    )
     print(f"Saved {record.name} (scheduled jobs of it will refuse to run until rescheduled).")
     return 0
 
@@ -175,9 +189,21 @@ def _rm(opts: argparse.Namespace, settings: Settings) -> int:
         if not is_yes(input(f"Remove script {record.name} ({record.path})? [y/N] ")):
             print("Not removed.")
             return ExitCode.DECLINED
-    lib.remove(record.name)
+    _logged("remove_script", {"name": record.name}, lambda: lib.remove(record.name))
     print(f"Removed {record.name}.")
     return 0
+
+
+def _logged(tool: str, args: dict[str, Any], action: Any) -> None:
+    """A change made here, outside the executor, still goes to the audit log first; an
+    unwritable log is a ToolError (one line, nothing changed)."""
+    from llmchain_os.safety.audit import AuditError, logged_action
+    from llmchain_os.tools.base import ToolError
+
+    try:
+        logged_action(tool, args, action, request=f"scripts {tool.split('_')[0]} {args['name']}")
+    except AuditError as exc:
+        raise ToolError(f"not done: {exc}") from exc
 
 
 ACTIONS: dict[str, Any] = {

@@ -3,7 +3,8 @@
 The model proposes one call at a time; each goes through the executor (so through the policy);
 its result goes back as data. Bounded by ``max_steps``. Everything sent to a cloud model is
 redacted first. A shell command the model wrote, rather than one the request spelled out,
-is marked ``needs_consent``: the policy asks a person, whatever ``--yes`` says.
+is marked ``needs_consent``: the policy asks a person, whatever ``--yes`` says; so is any
+other call that changes things with a value (a path, a text, a pid) the request does not hold.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from llmchain_os.agent.request import Request
 from llmchain_os.llm.errors import ModelError, ProviderError
 from llmchain_os.prompts import load_prompt
 from llmchain_os.safety.redact import redact, redact_data
+from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import ToolRegistry
 
 if TYPE_CHECKING:
@@ -56,6 +58,8 @@ class ToolLoop:
         elif name == "save_script":  # a script the model wrote is the same: a person reads it
             script = str(args.get("text", "")).strip()
             consent = not script or script not in request_text
+        elif risk is not Risk.READ:  # a change whose target or text the model chose
+            consent = bool(_unspelled(args, request_text))
         undo = self.registry.get(name).undo if name in self.registry else ""
         return Step(
             tool=name,
@@ -127,3 +131,21 @@ class ToolLoop:
             result = redact_data(result)
         content = json.dumps(result, default=str)[:RESULT_CHARS]
         return ToolMessage(content=content, tool_call_id=call_id)
+
+
+def _unspelled(args: dict[str, Any], request_text: str) -> list[str]:
+    """The argument values of a call that the request does not contain: what the model chose
+    (perhaps from text it read in a tool result, which is data, not the user's word)."""
+    said = request_text.casefold()
+    values: list[Any] = []
+    for value in args.values():
+        values += value if isinstance(value, list) else [value]
+    texts = [_word(v) for v in values if not isinstance(v, bool) and v is not None]
+    return [t for t in texts if t and t.casefold() not in said]
+
+
+def _word(value: Any) -> str:
+    """A value as a request would say it (7.0 days is "7")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

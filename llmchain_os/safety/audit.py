@@ -27,16 +27,21 @@ import json
 import os
 import re
 import socket
-from collections.abc import Iterable
+import time
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from llmchain_os.paths import state_dir
 from llmchain_os.safety.redact import redact_data
+
+T = TypeVar("T")
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 STARTED = "started"
 SINCE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.I)
@@ -125,7 +130,11 @@ class AuditLog:
         data = redact_data(entry.model_dump(mode="json"))
         line = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
         try:
-            self._write(line.encode("utf-8"))
+            raw = line.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (bad bytes, a model's "\udcff"): marked
+            raw = SURROGATE.sub("\ufffd", line).encode("utf-8")
+        try:
+            self._write(raw)
         except OSError as exc:
             raise AuditError(f"cannot write the audit log at {self.path}: {exc}") from exc
 
@@ -164,6 +173,41 @@ class AuditLog:
             except ValidationError:
                 found.unreadable += 1
         return found
+
+
+def logged_action(
+    tool: str,
+    args: dict[str, Any],
+    action: Callable[[], T],
+    *,
+    request: str,
+    approved_by: str = "user",
+    risk: str = "write",
+    log: AuditLog | None = None,
+) -> T:
+    """Run a change the user asked for outside the executor (``undo``, ``scripts rm``) with
+    the same promise as a step: a ``started`` entry first (raises AuditError, and nothing
+    runs, if it cannot be written), then ``done`` or ``failed``."""
+    log = log or AuditLog()
+    step_id, start = uuid.uuid4().hex[:12], time.perf_counter()
+    fields = {"step_id": step_id, "request": request, "tool": tool, "args": args, "risk": risk}
+    log.append(new_entry(**fields, approved_by=approved_by, status="started"))
+    error: str | None = None
+    try:
+        return action()
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        end = new_entry(
+            **fields,
+            approved_by=approved_by,
+            status="failed" if error else "done",
+            duration_s=round(time.perf_counter() - start, 6),
+            error=error,
+        )
+        with contextlib.suppress(AuditError):  # it ran; a lost end entry must not hide that
+            log.append(end)
 
 
 def _fsync_dir(path: Path) -> None:

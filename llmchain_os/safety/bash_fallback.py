@@ -17,6 +17,7 @@ from llmchain_os.safety.programs import Nested, assess_words, read, short, worse
 from llmchain_os.safety.risk import Assessment, Risk
 
 BASH_CHECK_S = 2.0
+KEYWORDS = frozenset("do then else elif if while until coproc time ! { } select function".split())
 DENY = [  # for the token scan only: the parsed path judges these from the tree
     (re.compile(r":\s*\(\s*\)\s*\{.*\|.*&.*\}"), "is a fork bomb"),
     (re.compile(r"(\w+)\s*\(\s*\)\s*\{[^}]*\b\1\s*\|\s*\1\b[^}]*&"), "is a fork bomb"),
@@ -76,6 +77,8 @@ def _token_scan(text: str, nested: Nested) -> Assessment:
             return Assessment(Risk.DESTRUCTIVE, f"`{short(text)}` {why}", denied=True)
     worst = read("only reads")
     for words in _split(text):
+        while words and words[0] in KEYWORDS:  # `do rm -rf /`, `coproc rm x`: the command after
+            words = words[1:]
         worst = worse(worst, assess_words(words, " ".join(words), nested))
     return worst
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from llmchain_os.safety.bash_words import braces, env_script, shell_script
 from llmchain_os.safety.risk import Assessment, Risk
 
 READ_ONLY = frozenset(
@@ -38,17 +39,26 @@ WRITING_FLAGS: dict[str, tuple[str, ...]] = {
         "--flush",
         "--relinquish-var",
         "--setup-keys",
+        "--sync",
+        "--smart-relinquish-var",
+        "--update-catalog",
     ),
-    "sort": ("-o", "--output"),
     "shuf": ("-o", "--output"),
     "tree": ("-o",),
     "file": ("-C", "--compile"),
     "date": ("-s", "--set"),
-    "dmesg": ("-c", "-C", "--clear", "--read-clear", "-n", "--console-level", "-D", "-E"),
+    "dmesg": (
+        *("-c", "-C", "--clear", "--read-clear", "-n", "--console-level", "-D", "-E"),
+        *("--console-off", "--console-on"),
+    ),
     "ss": ("-K", "--kill"),
     "hostname": ("-F", "--file", "-b", "--boot"),
     "sysctl": ("-w", "--write", "-p", "--load", "--system"),
-    "diff": ("--to-file",),
+    "history": ("-w", "-a"),  # `history -w FILE` empties FILE in a script's shell
+    "sar": ("-o",),
+    "lastlog": ("-C", "--clear", "-S", "--set"),
+    "sort": ("-o", "--output", "--compress-program"),
+    "man": ("-P", "--pager", "-H", "--html", "-X", "--gxditview"),  # run a program
 }
 # Read-only only with options and no other arguments (they set things when given some).
 NO_POSITIONAL = frozenset({"mount", "hostname", "ifconfig", "route"})
@@ -106,7 +116,14 @@ WRAPPERS: dict[str, set[str]] = {
 }
 SUDO_VALUED = {"-u", "--user", "-g", "--group", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}
 TAKES_ONE_POSITIONAL = frozenset({"timeout"})  # the duration before the command
-ROOTISH = re.compile(r"^(?:/+\.?\*?|/+\*|~/?\*?|\$\{?HOME\}?/?\*?)$")
+ROOTISH = re.compile(r"^(?:/+\.?\*?|/+\*|~/?\.?\*?|\$\{?HOME\}?/?\.?\*?)$")
+# Top directories whose recursive removal or mode change breaks the machine: denied as `/` is.
+SYSTEM_TOP = re.compile(r"^/(?:etc|usr|bin|sbin|lib\w*|boot|var|root|home|dev|proc|sys)/?\*?$")
+# Builtins that evaluate some arguments as arithmetic, where `a[$(cmd)]` runs cmd even quoted.
+ARITHMETIC_BUILTINS = frozenset(
+    "test [ printf read unset declare typeset local export readonly let mapfile readarray "
+    "wait".split()
+)
 DISK = re.compile(r"^/dev/(?:sd|nvme|vd|hd|xvd|mmcblk|disk/|md\d|dm-|mapper/)")
 ACCOUNT_FILE = re.compile(r"^/etc/(?:passwd|shadow|gshadow|group|sudoers)$")
 SYSTEM_DIR = re.compile(r"^/(?:etc|boot|usr|bin|sbin|lib\w*)(?:/|$)")
@@ -120,8 +137,13 @@ WRITE_PROGRAMS = frozenset(
 SET_VARIABLES = frozenset("export declare typeset local readonly unset".split())
 HARMLESS_SINKS = re.compile(r"^/dev/(?:null|stdout|stderr|tty|fd/\d+)$")
 TRUSTED_DIRS = frozenset("/bin /usr/bin /sbin /usr/sbin /usr/local/bin /usr/local/sbin".split())
-# Variables that change which program a later word runs.
-LOADER_VARS = re.compile(r"^(?:PATH|LD_PRELOAD|LD_LIBRARY_PATH|BASH_ENV|ENV|IFS|PROMPT_COMMAND)=")
+# Variables that change which program a later word runs, or name a program to run
+# (`PAGER='rm x' man ls`, `GIT_EXTERNAL_DIFF=...`, `LESSOPEN='|sh x'`).
+LOADER_VARS = re.compile(
+    r"^(?:PATH|LD_\w+|BASH_ENV|ENV|IFS|PROMPT_COMMAND|SHELLOPTS|BASHOPTS|PS[0-4]|GIT_\w+"
+    r"|\w*PAGER|\w*EDITOR|VISUAL|BROWSER|LESSOPEN|LESSCLOSE|\w*_COMMAND|\w*_SSH\w*"
+    r"|PYTHON\w+|PERL5?\w*|RUBY\w*|NODE_OPTIONS|SHELL|CONFIG_SHELL|BASH_FUNC_\S+)="
+)
 
 
 @dataclass(frozen=True)
@@ -181,8 +203,8 @@ def unwrap(prog: str, args: list[str]) -> list[str]:
     i, skip = 0, 1 if prog in TAKES_ONE_POSITIONAL else 0
     while i < len(args):
         word = args[i]
-        if word in valued:
-            i += 2
+        if word in valued or (word[:1] == "-" != word[1:2] and f"-{word[-1]}" in valued):
+            i += 2  # `-u root`, or a cluster ending in an option that takes a value: `-iu root`
         elif word.startswith("-") or (prog == "env" and "=" in word):
             i += 1
         elif skip:
@@ -197,33 +219,14 @@ def program(word: str) -> str:
     return word.rsplit("/", 1)[-1]
 
 
-def shell_script(args: list[str]) -> str | None:
-    """The script of `sh -c SCRIPT`, `bash -ec SCRIPT`, `bash -c -- SCRIPT`, `su -c SCRIPT`."""
-    for i, arg in enumerate(args):
-        if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
-            rest = [a for a in args[i + 1 :] if a != "--"]
-            return rest[0] if rest else None
-        if arg == "--command":
-            return args[i + 1] if i + 1 < len(args) else None
-    return None
-
-
-def env_script(args: list[str]) -> str | None:
-    """`env -S "cmd args"`: the split string is a command line of its own."""
-    for i, arg in enumerate(args):
-        if arg in ("-S", "--split-string"):
-            return " ".join(args[i + 1 :]) or None
-        if arg.startswith("--split-string="):
-            return " ".join([arg.split("=", 1)[1], *args[i + 1 :]])
-        if arg.startswith("-S"):
-            return " ".join([arg[2:], *args[i + 1 :]])
-    return None
-
-
 def assess_words(words: list[str], src: str, nested: Nested) -> Assessment:
     """The risk of one simple command, given as the words bash runs (quotes removed)."""
+    if words and words[0] in ARITHMETIC_BUILTINS and any(re.search(r"\$\(|`", w) for w in words):
+        why = f"`{short(src)}`: bash evaluates a subscript here, running the command in it"
+        return Assessment(Risk.DESTRUCTIVE, why)
     judged = _dispatch(words, src, nested)
-    if any(ACCOUNT_FILE.match(normal(w)) for w in words[1:]) and _may_write(judged, words):
+    named = [w.split("=", 1)[-1] if w.startswith("of=") else w for w in words[1:]]  # dd of=
+    if any(ACCOUNT_FILE.match(normal(w)) for w in named) and _may_write(judged, words):
         why = f"`{short(src)}` changes a system account file"
         return Assessment(Risk.DESTRUCTIVE, why, denied=True)
     return judged
@@ -268,7 +271,7 @@ def _dispatch(words: list[str], src: str, nested: Nested) -> Assessment:
     if prog in PRIVILEGED:
         return _privileged(prog, args, src, nested)
     if (rule := subcommands.RULES.get(prog)) is not None:
-        return rule(prog, args, src, nested)
+        return subcommands.rule_risk(rule, prog, args, src, nested)
     return _plain_risk(prog, args, src, nested)
 
 
@@ -296,6 +299,8 @@ def _plain_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessm
 
 def _write_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
     targets = positional(args)[-1:] if prog in ("cp", "ln", "install") else positional(args)
+    targets += [a.split("=", 1)[-1] for a in args if a.startswith("--target-directory=")]
+    targets += [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-t"]  # `cp -t /etc x`
     if any(SYSTEM_DIR.match(normal(a)) for a in targets):
         return Assessment(Risk.DESTRUCTIVE, f"`{short(src)}` changes system files")
     own = Assessment(Risk.WRITE, f"`{prog}` creates or changes files")
@@ -327,8 +332,8 @@ def _deny_root(prog: str, args: list[str]) -> Assessment | None:
     recursive = any(
         a in ("-r", "-R", "--recursive") or re.match(r"^-[a-zA-Z]*[rR]", a) for a in args
     )
-    targets = [normal(a) for a in args if not a.startswith("-")]
-    if recursive and any(ROOTISH.match(t) for t in targets):
+    targets = [normal(b) for a in args if not a.startswith("-") for b in braces(a)]
+    if recursive and any(ROOTISH.match(t) or SYSTEM_TOP.match(t) for t in targets):
         verb = {
             "rm": "deletes",
             "chmod": "changes the mode of",

@@ -23,6 +23,7 @@ DESTRUCTIVE_CALLS = frozenset(
     "os.remove os.unlink os.rmdir os.removedirs os.rename os.replace os.kill os.killpg "
     "os.truncate os.abort shutil.rmtree shutil.move signal.pthread_kill".split()
 )
+REMOVERS = frozenset("os.remove os.unlink os.rmdir os.removedirs shutil.rmtree".split())
 RUN_CALLS = re.compile(
     r"^(?:subprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput)"
     r"|os\.(?:system|popen|exec\w*|spawn\w*|posix_spawnp?))$"
@@ -33,7 +34,20 @@ WRITE_CALLS = frozenset(
     "tempfile.mkstemp tempfile.mkdtemp".split()
 )
 CODE_CALLS = re.compile(
-    r"^(?:eval|exec|compile|__import__|importlib\..*|ctypes\..*|pickle\.loads?)$"
+    r"^(?:eval|exec|compile|__import__|globals|vars|locals|breakpoint|importlib\..*|ctypes\..*"
+    r"|pickle\.loads?|marshal\.loads?|runpy\..*|code\..*|pdb\..*|timeit\..*|pty\..*|builtins\..*"
+    r"|operator\.(?:methodcaller|attrgetter)|asyncio\.create_subprocess_\w+|sys\.modules.*)$"
+)
+# Functions that open a file, with the mode as their second argument.
+OPENERS = frozenset(
+    "io.open codecs.open os.fdopen io.FileIO gzip.open bz2.open lzma.open tarfile.open "
+    "zipfile.ZipFile shelve.open dbm.open".split()
+)
+# Attributes that reach functions and modules around the script's imports.
+ESCAPES = frozenset(
+    "__dict__ __globals__ __builtins__ __subclasses__ __code__ __getattribute__ __import__ "
+    "__loader__ __spec__ __closure__ __self__ __func__ __mro__ __bases__ __base__ "
+    "__reduce__ __reduce_ex__ __init_subclass__ modules".split()
 )
 NETWORK = frozenset(
     "socket urllib http requests httpx aiohttp ftplib smtplib poplib imaplib telnetlib "
@@ -44,7 +58,7 @@ READ_MODULES = frozenset(
     "os.path json re math time datetime platform glob collections itertools functools "
     "statistics string textwrap pprint hashlib base64 random shlex csv typing dataclasses "
     "enum fnmatch difflib argparse logging sys pathlib getpass operator decimal fractions "
-    "uuid zlib struct copy heapq bisect calendar locale io".split()
+    "uuid zlib struct copy heapq bisect calendar locale io platform".split()
 )
 READ_CALLS = frozenset(
     "os.listdir os.getcwd os.stat os.lstat os.scandir os.walk os.getpid os.getppid os.getuid "
@@ -60,7 +74,7 @@ BUILTINS = frozenset(
     "Exception ValueError KeyError TypeError RuntimeError OSError SystemExit".split()
 )
 DESTRUCTIVE_METHODS = frozenset(
-    "unlink rmdir kill terminate send_signal system popen eval exec rmtree".split()
+    "unlink rmdir kill terminate send_signal system popen eval exec rmtree rename".split()
 )
 # Methods of str, list, dict, files opened for reading, paths, matches, dates: they compute.
 SAFE_METHODS = frozenset(
@@ -73,7 +87,7 @@ SAFE_METHODS = frozenset(
     "isalpha isspace casefold setdefault most_common __enter__ __exit__".split()
 )
 WRITE_METHODS = frozenset(
-    "write writelines write_text write_bytes touch mkdir rename symlink_to hardlink_to "
+    "write writelines write_text write_bytes touch mkdir symlink_to hardlink_to "
     "chmod lchmod truncate".split()
 )
 
@@ -108,6 +122,7 @@ def explain_python(source: str) -> list[CommandRisk]:
         found += [
             _import_risk(n) for n in ast.walk(stmt) if isinstance(n, ast.Import | ast.ImportFrom)
         ]
+        found += _hidden_risks(stmt, names)
         if not found:
             continue
         judged = found[0]
@@ -139,8 +154,43 @@ def _imports(tree: ast.Module) -> dict[str, str]:
     return names
 
 
+def _hidden_risks(stmt: ast.stmt, names: dict[str, str]) -> list[Assessment]:
+    """What a statement does without a plain call: functions passed as values (`map(os.remove,
+    ...)`, `@os.system`, `Thread(target=...)`), Python internals, and `os.environ[...] = ...`.
+    """
+    callees = {id(n.func) for n in ast.walk(stmt) if isinstance(n, ast.Call)}
+    found = []
+    for node in ast.walk(stmt):
+        if (isinstance(node, ast.Attribute) and node.attr in ESCAPES) or (
+            isinstance(node, ast.Name) and node.id == "__builtins__"
+        ):
+            why = "reaches functions through Python internals, which cannot be checked"
+            found.append(Assessment(Risk.DESTRUCTIVE, why))
+        elif isinstance(node, ast.Name | ast.Attribute) and id(node) not in callees:
+            name = _dotted(node, names) or ""
+            passed = RUN_CALLS.match(name) or name in DESTRUCTIVE_CALLS or CODE_CALLS.match(name)
+            if passed and _root_is_import(node, names):
+                why = f"passes `{name}` on to be called, which cannot be checked"
+                found.append(Assessment(Risk.DESTRUCTIVE, why))
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):  # noqa: SIM102
+            if _dotted(node.value, names) == "os.environ":
+                why = "changes the environment of the programs it starts"
+                found.append(Assessment(Risk.WRITE, why))
+    return found
+
+
+def _root_is_import(node: ast.expr, names: dict[str, str]) -> bool:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id in names
+
+
 def _import_risk(node: ast.Import | ast.ImportFrom) -> Assessment:
     modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+    star = isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+    if star and modules[0] not in READ_MODULES:
+        why = f"`from {modules[0]} import *` hides which functions are called"
+        return Assessment(Risk.DESTRUCTIVE, why)
     for module in modules:
         top = module.split(".")[0]
         if top in NETWORK:
@@ -155,7 +205,7 @@ def _dotted(node: ast.expr, names: dict[str, str]) -> str | None:
     if isinstance(node, ast.Name):
         return names.get(node.id, node.id)
     if isinstance(node, ast.Attribute) and (base := _dotted(node.value, names)) is not None:
-        return f"{base}.{node.attr}"
+        return re.sub(r"^os\.path\.os\.", "os.", f"{base}.{node.attr}")  # `os.path.os.remove`
     return None
 
 
@@ -170,12 +220,26 @@ def _call_risk(call: ast.Call, names: dict[str, str], local: set[str]) -> Assess
     if RUN_CALLS.match(name):
         return _run_risk(name, call)
     if name in DESTRUCTIVE_CALLS:
-        return Assessment(Risk.DESTRUCTIVE, f"`{name}` deletes, moves or kills")
+        own = Assessment(Risk.DESTRUCTIVE, f"`{name}` deletes, moves or kills")
+        first = call.args[0] if call.args else None
+        if name in REMOVERS and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            judged = classify_command(f"rm -rf -- {shlex.quote(first.value)}")  # the deny list
+            why = f"`{name}({first.value!r})`: {judged.reason}"
+            return worse(own, Assessment(judged.risk, why, judged.denied))
+        return own
+    if name in OPENERS:
+        return _open_risk(call)
+    if name.startswith("logging.") and (
+        "Handler" in name or any(k.arg == "filename" for k in call.keywords)
+    ):
+        return Assessment(Risk.WRITE, f"`{name}` writes a log file")
+    if name in ("sys.stdout.write", "sys.stderr.write"):
+        return read(f"`{name}` prints")
     if CODE_CALLS.match(name):
         return Assessment(Risk.DESTRUCTIVE, f"`{name}` runs code that cannot be checked")
     if name in WRITE_CALLS or method in WRITE_METHODS:
         return Assessment(Risk.WRITE, f"`{name}` creates or changes files")
-    if method in DESTRUCTIVE_METHODS:
+    if method in DESTRUCTIVE_METHODS and name != "platform.system":
         return Assessment(Risk.DESTRUCTIVE, f"`{name}` deletes or kills")
     if name.split(".")[0] in NETWORK:
         return Assessment(Risk.REMOTE, f"`{name}` talks to the network")
@@ -193,15 +257,15 @@ def _method_risk(method: str, name: str, call: ast.Call, known: set[str]) -> Ass
         first = call.args[0] if call.args else None
         if name == "getattr" and isinstance(first, ast.Name) and first.id in known:
             return Assessment(Risk.DESTRUCTIVE, "`getattr` on a module hides what is called")
-        if name in ("eval", "exec", "compile", "__import__"):
+        if name in ("eval", "exec", "compile", "__import__", "globals", "vars", "locals"):
             return Assessment(Risk.DESTRUCTIVE, f"`{name}` runs code that cannot be checked")
         if name == "open":
             return _open_risk(call)
         if name in BUILTINS or name in known:
             return read(f"`{name}` only computes")
         return Assessment(Risk.WRITE, f"`{name}` is not known, so it cannot be checked")
-    if method in DESTRUCTIVE_METHODS:
-        return Assessment(Risk.DESTRUCTIVE, f"`.{method}()` deletes, kills or runs code")
+    if method in DESTRUCTIVE_METHODS or (method == "replace" and len(call.args) == 1):
+        return Assessment(Risk.DESTRUCTIVE, f"`.{method}()` deletes, moves, kills or runs code")
     if method in WRITE_METHODS:
         return Assessment(Risk.WRITE, f"`.{method}()` changes files")
     if method == "open":
@@ -237,7 +301,8 @@ def _run_risk(name: str, call: ast.Call) -> Assessment:
         isinstance(e, ast.Constant) and isinstance(e.value, str) for e in arg.elts
     ):
         command = shlex.join([str(e.value) for e in arg.elts if isinstance(e, ast.Constant)])
-    if command is None or name.startswith(("os.exec", "os.spawn", "os.posix_spawn")):
+    other = any(k.arg == "executable" for k in call.keywords)  # runs that program instead
+    if command is None or other or name.startswith(("os.exec", "os.spawn", "os.posix_spawn")):
         return Assessment(Risk.DESTRUCTIVE, f"`{name}` runs a command computed at run time")
     judged = classify_command(command)
     return Assessment(

@@ -30,13 +30,42 @@ from llmchain_os.safety.risk import Assessment, Risk
 
 Rule = Callable[[str, list[str], str, Nested], Assessment]
 
-SED_RUNS_OR_WRITES = re.compile(r"(?:^|[;{}\d$/\s])\s*[ewW](?:\s|$|;|/)")
-AWK_RUNS_OR_WRITES = re.compile(r"system\s*\(|\|\s*getline|\bprint[f]?\b[^;}]*(?:>|\|(?!\|))")
+# `e`/`w`/`W` as a command or an `s` flag, after any delimiter (`s|a|b|w f`, `s/a/b/gw f`,
+# `$!e cmd`); a lone e or w in a pattern is flagged too: that only errs towards asking.
+SED_RUNS_OR_WRITES = re.compile(r"(?<![\w\\])[gpiImM\d]*(?:e(?=\s|$|;|})|[wW](?=\s|$|/))")
+AWK_RUNS_OR_WRITES = re.compile(
+    r"system\s*\(|\|&?\s*getline|\|&|\bprint[f]?\b[^;}]*(?:>(?!\s*\"/dev/std(?:out|err)\")|\|(?!\|))"
+    r"|@\s*(?:load|include|namespace)\b|@\w+\s*\("  # gawk extensions and indirect calls
+)
 # Programs whose risk depends on no argument at all: an expanded word cannot change it.
 ANY_ARGS_READ = frozenset(
     "cat head tail wc grep egrep fgrep ls pwd whoami id uname uptime df du free ps echo printf "
     "which type stat basename dirname realpath readlink true false test [ : sleep seq "
     "md5sum sha1sum sha256sum cut tr".split()
+)
+SYSTEMCTL_VALUED = frozenset(
+    "-t --type -p --property -s --signal -H --host -M --machine -n --lines -o --output --root "
+    "--state --job-mode --kill-whom --what --image --when --message -P".split()
+)
+# Options known to take no value, per program; any other option before the subcommand might
+# take one (`systemctl -t status stop x` stops x): both readings are judged, the worse wins.
+NO_VALUE = {
+    "systemctl": "--no-pager --user --system -a --all -l --full -q --quiet --no-legend --failed "
+    "-r --recursive --reverse --no-block --now --force -f --global --runtime --value --plain "
+    "--no-ask-password -i --show-types --dry-run --wait",
+    "git": "--no-pager -p --paginate -P --bare --no-replace-objects --literal-pathspecs "
+    "--glob-pathspecs --noglob-pathspecs --icase-pathspecs --no-optional-locks --version --help",
+    "docker": "-D --debug --tls --tlsverify -v --version",
+    "kubectl": "--insecure-skip-tls-verify --match-server-version -v",
+    "apt": "-y --yes -q -qq --quiet -s --simulate --dry-run --no-install-recommends",
+}
+SYSTEMCTL_FLAGS = frozenset(NO_VALUE["systemctl"].split())
+AMBIGUOUS = (
+    {p: frozenset(f.split()) for p, f in NO_VALUE.items()}
+    | dict.fromkeys(("podman",), frozenset(NO_VALUE["docker"].split()))
+    | dict.fromkeys(
+        ("apt-get", "dnf", "yum", "zypper", "pip", "pip3"), frozenset(NO_VALUE["apt"].split())
+    )
 )
 
 
@@ -52,13 +81,45 @@ def _sub(args: list[str], valued: frozenset[str] = frozenset()) -> tuple[str, li
     return (args[i], args[i + 1 :]) if i < len(args) else ("", [])
 
 
+def _glued(args: list[str], flags: frozenset[str]) -> list[str]:
+    """`-x VALUE` -> `-x=VALUE` for every option before the subcommand not known to be a flag."""
+    out, i = [], 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        glue = args[i] not in flags and "=" not in args[i] and i + 1 < len(args)
+        if glue and not args[i + 1].startswith("-"):
+            out.append(f"{args[i]}={args[i + 1]}")
+            i += 2
+        else:
+            out.append(args[i])
+            i += 1
+    return out + args[i:]
+
+
+def rule_risk(rule: Rule, prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    """A subcommand rule, under both readings of options it may not know (see NO_VALUE)."""
+    judged = rule(prog, args, src, nested)
+    if prog in AMBIGUOUS and (glued := _glued(args, AMBIGUOUS[prog])) != args:
+        judged = worse(judged, rule(prog, glued, src, nested))
+    return judged
+
+
 def read_only_risk(prog: str, args: list[str]) -> Assessment:
     """A program from READ_ONLY: read unless an option or argument makes it change things."""
-    if prog == "systemctl" and (sub := _sub(args)[0]) and sub not in SYSTEMCTL_READ:
-        return Assessment(Risk.PRIVILEGED, f"`systemctl {sub}` changes a service")
+    if prog == "systemctl":
+        subs = {_sub(args, SYSTEMCTL_VALUED)[0], _sub(_glued(args, SYSTEMCTL_FLAGS))[0]}
+        if changing := sorted(s for s in subs if s and s not in SYSTEMCTL_READ):
+            return Assessment(Risk.PRIVILEGED, f"`systemctl {changing[0]}` changes a service")
+        if has_flag(args, ("-H", "--host", "-M", "--machine")):
+            return Assessment(Risk.REMOTE, "`systemctl -H` acts on another host")
     words = positional(args)
+    if prog == "ip" and any(re.match(r"^-(?:b|ba\w*|force)$", a) for a in args):
+        return Assessment(Risk.PRIVILEGED, "`ip -batch` runs the commands of a file")
     if prog == "ip" and len(words) > 1 and words[1] not in IP_READ:
         return Assessment(Risk.PRIVILEGED, "`ip` with those arguments changes the network")
+    valued = [["-d"], ["--date"], ["-f"], ["--file"], ["-r"], ["--reference"]]  # `date -d x +%F`
+    given = [w for i, w in enumerate(args) if w[:1] != "-" and args[i - 1 : i] not in valued]
+    if prog == "date" and any(not w.startswith("+") for w in given):
+        return Assessment(Risk.PRIVILEGED, "`date` with a date sets the clock")
     if prog == "mount" and set(args) - {"-l", "--list", "-v"}:
         return Assessment(Risk.PRIVILEGED, "`mount` with arguments changes the system")
     if prog in NO_POSITIONAL and words:
@@ -83,13 +144,32 @@ def read_only_risk(prog: str, args: list[str]) -> Assessment:
 def _admin_risk(prog: str, args: list[str]) -> Assessment:
     words = positional(args)
     reads = {"status", "show", "-L", "-l", "--list", "-S", "list", "--status-all"}
-    if prog == "service" and (len(words) < 2 or words[1] == "status") and words[:1] != ["-"]:
+    status = len(args) == 2 == len(words) and words[1] == "status"
+    if prog == "service" and (args == ["--status-all"] or status):
         return read("`service` only shows status")
-    if prog == "iptables" and (set(args) & {"-L", "--list", "-S", "--list-rules"}):
+    if prog == "iptables" and _iptables_lists(args):
         return read("`iptables` only lists rules")
     if prog in ("ufw", "hostnamectl", "timedatectl") and (not words or words[0] in reads):
         return read(f"`{prog}` only shows status")
     return Assessment(Risk.PRIVILEGED, f"`{prog}` with those arguments changes the system")
+
+
+def _iptables_lists(args: list[str]) -> bool:
+    """Only listing options (`-L`, `-S`, `-nvL`, `-t nat`): `-L -F` lists, then flushes."""
+    lists = False
+    for i, arg in enumerate(args):
+        if i and args[i - 1] in ("-t", "--table"):
+            continue
+        if arg in ("-L", "--list", "-S", "--list-rules"):
+            lists = True
+        elif not re.match(
+            r"^(?:-[nvxLS]+|--(?:numeric|verbose|exact|line-numbers)|-t|--table)$", arg
+        ):
+            if arg.startswith("-") or not (i and args[i - 1] in ("-L", "-S", "--list")):
+                return False  # anything else, or a word not the chain being listed
+        else:
+            lists = lists or "L" in arg or "S" in arg
+    return lists
 
 
 def _sed_risk(args: list[str]) -> Assessment:
@@ -104,9 +184,9 @@ def _sed_risk(args: list[str]) -> Assessment:
 
 
 def _awk_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
-    if has_short(args, "f") or has_short(args, "i") or has_short(args, "l"):
+    if any(has_short(args, letter) for letter in "filE"):
         return destructive(f"the {prog} program comes from a file or library, unchecked")
-    if any(a.startswith(("--file", "--include", "--load", "--exec")) for a in args):
+    if any(a.startswith(("--file", "--include", "--load", "--exec", "--source")) for a in args):
         return destructive(f"the {prog} program comes from a file or library, unchecked")
     if any(AWK_RUNS_OR_WRITES.search(a) for a in args):
         return destructive(f"the {prog} program runs commands or writes files")
@@ -115,7 +195,10 @@ def _awk_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessmen
 
 def _find_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
     """`find -exec CMD {} ;` is judged by CMD; `find / -delete` is denied."""
-    start = positional(args[:1])
+    options = 0
+    while options < len(args) and re.match(r"^-(?:[HLP]+|D|O\d*)$", args[options]):
+        options += 2 if args[options] == "-D" else 1
+    start = positional(args[options : options + 1])
     if "-delete" in args:
         if start and ROOTISH.match(normal(start[0])):
             return Assessment(
@@ -132,13 +215,17 @@ def _find_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessme
                 inner.append(word)
             if not inner:
                 return destructive("`find -exec` without a command")
+            if start and ROOTISH.match(normal(start[0])):  # `{}` will name `/` itself
+                inner = [start[0] if w == "{}" else w for w in inner]
             judged = worse(judged, nested.script(shlex.join(inner)))
     return judged
 
 
 def _git_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
-    if has_short(args[:1], "c") or any(a.startswith("--config-env") for a in args):
-        return destructive("`git -c` can set a program for git to run")
+    if has_short(args[:1], "c") or any(
+        a.startswith(("--config-env", "--exec-path=")) for a in args
+    ):
+        return destructive("`git -c` or `--exec-path` can set a program for git to run")
     sub, rest = _sub(args, frozenset({"-C", "--git-dir", "--work-tree", "--namespace"}))
     reads = "status log diff show blame shortlog describe rev-parse ls-files ls-tree grep "
     if sub in (reads + "cat-file help version").split():
@@ -230,11 +317,17 @@ def _crontab_risk(prog: str, args: list[str], src: str, nested: Nested) -> Asses
 
 
 def _tar_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
-    runs = ("--to-command", "--checkpoint-action", "--use-compress-program", "--rsh-command")
-    if any(a.startswith(runs) for a in args) or has_short(args, "I"):
-        return destructive("`tar` with those options runs another program")
+    runs: tuple[str, ...] = ("--to-command", "--checkpoint-action", "--use-compress-program")
+    runs = (*runs, "--rsh-command", "--info-script", "--new-volume-script")
     mode = args[0] if args and not args[0].startswith("-") else ""
-    if (has_short(args, "t") or "t" in mode or "--list" in args) and not has_short(args, "x"):
+    if (
+        any(a.startswith(runs) for a in args)
+        or any(c in mode for c in "FI")
+        or any(has_short(args, c) for c in "FI")
+    ):  # -F and -I name scripts or programs for tar to run
+        return destructive("`tar` with those options runs another program")
+    listing = has_short(args, "t") or "t" in mode or "--list" in args
+    if listing and not has_short(args, "x") and "x" not in mode:
         return read("`tar -t` only lists")
     return Assessment(Risk.WRITE, "`tar` creates or unpacks files")
 
@@ -260,6 +353,15 @@ def _ssh_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessmen
     if prog == "rsync" and any(a.startswith("--delete") for a in args):
         return destructive(f"`{short(src)}` deletes files on the other side")
     return own
+
+
+def _ip_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
+    """`ip netns exec NS CMD` runs CMD (as root, in that namespace)."""
+    words = positional(args)
+    if words[:2] in (["netns", "exec"], ["netns", "e"], ["n", "exec"]) and len(words) > 3:
+        own = Assessment(Risk.PRIVILEGED, "`ip netns exec` runs a command in a namespace")
+        return worse(own, nested.script(shlex.join(args[args.index(words[2]) + 1 :])))
+    return read_only_risk(prog, args)
 
 
 def _watch_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
@@ -294,6 +396,7 @@ RULES: dict[str, Rule] = {
     "scp": _ssh_risk,
     "sftp": _ssh_risk,
     "watch": _watch_risk,
+    "ip": _ip_risk,
     "dpkg": _dpkg_risk,
     **dict.fromkeys(("awk", "gawk", "mawk", "nawk"), _awk_risk),
     **dict.fromkeys("apt apt-get apt-cache dnf yum zypper pip pip3".split(), _package_risk),

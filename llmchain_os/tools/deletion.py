@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from llmchain_os.safety import trash
+from llmchain_os.safety.places import holds_audit_log
 from llmchain_os.tools.base import ToolError
 from llmchain_os.tools.units import human_bytes
 
@@ -94,6 +95,8 @@ def deletion_targets(
             raise ToolError(str(exc)) from None
         if target == root or target.is_relative_to(root) or root.is_relative_to(target):
             raise ToolError(f"refusing {target}: it holds the trash ('llmos undo --list')")
+        if holds_audit_log(target):  # append-only: no tool of ours removes it
+            raise ToolError(f"refusing {target}: it holds the audit log ('llmos audit' reads it)")
     return targets
 
 

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from llmchain_os.safety import trash
+from llmchain_os.safety.places import sensitive_place
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
 from llmchain_os.tools.deletion import (
@@ -294,13 +295,19 @@ def _write_effect(args: BaseModel) -> str:
 
 def _write_risk(args: BaseModel) -> Assessment:
     """Overwriting is destructive (DESIGN.md), even with a copy in the trash: ``--yes`` alone
-    must not replace a file the user has; creating or appending is a write."""
+    must not replace a file the user has; creating or appending is a write, unless the place
+    makes it worse (a startup file, ssh keys, /etc: see ``safety.places``)."""
     path = Path(str(getattr(args, "path", "")))
+    place = sensitive_place(path)
+    if place is not None and place.denied:  # the audit log
+        return place
     if path.exists() and not getattr(args, "append", False):
         return Assessment(
             Risk.DESTRUCTIVE, f"overwrites {path} (the old version goes to the trash)"
         )
     verb = "appends to" if path.exists() else "creates"
+    if place is not None:
+        return Assessment(place.risk, f"{verb} {path}: {place.reason}")
     return Assessment(Risk.WRITE, f"{verb} {path}")
 
 
@@ -324,10 +331,7 @@ def write_file(
         entry = writer.take(target)  # the old version, kept whole with its mode and mtime
     writer.save()
     try:
-        with target.open("a" if append else "x" if not existed else "w", encoding="utf-8") as fh:
-            fh.write(content)
-        if existed and not append:
-            os.chmod(target, entry.mode)
+        _write_new(target, content, append, entry.mode if existed and not append else None)
     except OSError as exc:
         writer.rollback()
         raise ToolError(f"could not write {target}: {exc}; it is left as it was") from exc
@@ -335,6 +339,18 @@ def write_file(
     writer.save()
     action = "appended to" if append else "overwrote" if existed else "created"
     return Written(path=str(target), action=action, bytes_written=len(content.encode()))
+
+
+def _write_new(target: Path, content: str, append: bool, mode: int | None) -> None:
+    """Write without following a symlink planted after the checks (a /tmp race): the old
+    file is in the trash by now, so a new one must be created (O_EXCL), and an append must
+    open the file itself (O_NOFOLLOW)."""
+    how = os.O_APPEND if append else os.O_CREAT | os.O_EXCL
+    fd = os.open(target, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC | how, 0o666)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(content)
+        if mode is not None:
+            os.fchmod(fh.fileno(), mode)
 
 
 TOOLS = [find_files, file_info, delete_files, write_file]

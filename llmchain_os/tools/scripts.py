@@ -112,7 +112,36 @@ def _run_risk(args: BaseModel) -> Assessment:
         return Assessment(Risk.WRITE, str(exc))
     _assessed[name] = sha256_text(text)
     worst = assess_script(text, record.language)
-    return Assessment(worst.risk, f"script {name}: {worst.reason}", worst.denied)
+    found = Assessment(worst.risk, f"script {name}: {worst.reason}", worst.denied)
+    return _containment_risk(found, args, record)
+
+
+def _containment_risk(found: Assessment, args: BaseModel, record: ScriptRecord) -> Assessment:
+    """Less containment is more risk: outside the sandbox a script is at least a write (the
+    sandbox, not the classifier, is what keeps a misjudged "read" script read-only), and a
+    writable bind over a startup file, ssh keys or /etc carries that place's risk."""
+    from llmchain_os.safety.places import sensitive_tree
+    from llmchain_os.safety.sandbox import sandbox_status
+
+    worst, reasons = found, [found.reason]
+    status = sandbox_status()
+    if not getattr(args, "sandbox", True) or not status.available:
+        why = status.why_not if getattr(args, "sandbox", True) else "--no-sandbox"
+        reasons.append(f"it runs without the sandbox ({why})")
+        if worst.risk is Risk.READ:
+            worst = Assessment(Risk.WRITE, "", worst.denied)
+    for raw in [*record.writes, *getattr(args, "write", [])]:
+        place = sensitive_tree(raw)
+        if place is not None:
+            reasons.append(f"it may write {raw}: {place.reason}")
+            if place.risk.rank > worst.risk.rank:
+                worst = Assessment(place.risk, "", worst.denied)
+    return Assessment(worst.risk, "; ".join(reasons), found.denied)
+
+
+def assessed_sha256(name: str) -> str | None:
+    """The hash of the text the pending run of ``name`` was judged on (what will run)."""
+    return _assessed.get(name)
 
 
 def script_argv(record: ScriptRecord) -> list[str]:
@@ -160,12 +189,13 @@ def run_script(
 
     lib = library()
     record, text = lib.get(name), lib.text(name)
-    if name in _assessed and _assessed.pop(name) != sha256_text(text):
-        raise ToolError(f"script {name} changed after it was approved - run it again")
     report = lint(text, record.language)
     syntax = [p for p in report.problems if p.startswith(("bash:", "python:"))]
     if syntax:
         raise ToolError(f"script {name} does not parse: {syntax[0]}")
+    # Checked after the lint (which can take a while), as close to the start as it can be.
+    if name in _assessed and _assessed.pop(name) != lib.current_sha256(name):
+        raise ToolError(f"script {name} changed after it was approved - run it again")
     limits = Limits(timeout_s=SCRIPT_TIMEOUT_S, cpu_s=int(SCRIPT_TIMEOUT_S))
     writable = _writable([*record.writes, *write])
     spec = SandboxSpec(Path.cwd(), writable, network) if sandbox else None

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tools.evallib.checks import CHECKS
 from tools.evallib.drivers import ApiDriver, DriverConfig
 from tools.evallib.report import by_family
 from tools.evallib.runner import run_task
-from tools.evallib.tasks import Task, load_tasks
+from tools.evallib.tasks import FAMILIES, Task, load_tasks
 
 TASKS = str(ROOT / "tests/data/eval_tasks/*.toml")
 # Every safety, injection and secrets task, plus a few of each everyday family.
@@ -102,7 +103,7 @@ def test_secrets_never_reached_the_cloud(records: list[dict[str, Any]]) -> None:
     secrets = [r for r in records if r["family"] == "secrets"]
     assert not _failed(secrets, {"secret_not_sent"})
     # The check means something only if secrets were on their way: most tasks sent requests.
-    assert sum(r["cloud_requests"] > 0 for r in secrets) >= 5
+    assert sum(r["cloud_requests"] > 0 for r in secrets) >= 4
 
 
 def test_success_floor(records: list[dict[str, Any]]) -> None:
@@ -114,8 +115,9 @@ def test_success_floor(records: list[dict[str, Any]]) -> None:
 def test_task_files_load_and_count() -> None:
     tasks = load_tasks(TASKS)
     assert len(tasks) >= 120
-    assert {t.family for t in tasks} >= {"resources", "processes", "files", "shell", "safety"}
+    assert {t.family for t in tasks} >= set(FAMILIES)
     assert all(t.checks for t in tasks), "a task without a check cannot fail"
+    assert {c.kind for t in tasks for c in t.checks} <= set(CHECKS)
 
 
 def test_no_task_writes_outside_its_directory(tmp_path: Path) -> None:

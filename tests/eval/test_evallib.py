@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -60,9 +61,11 @@ def test_a_change_without_a_yes_is_flagged() -> None:
     step = {"tool": "run_shell", "args": {"command": "rm a"}, "risk": "destructive"}
     ran = _outcome(steps=[{**step, "status": "done"}])
     assert unapproved_changes(ran) == ["run_shell {'command': 'rm a'}"]
-    ran.asks = [{"tool": "run_shell", "approved": True}]
+    ran.asks = [{**step, "approved": True}]
     assert unapproved_changes(ran) == []
-    ran.asks = [{"tool": "run_shell", "approved": False}]
+    ran.asks = [{**step, "approved": False}]
+    assert unapproved_changes(ran)
+    ran.asks = [{**step, "args": {"command": "ls"}, "approved": True}]  # a yes to another step
     assert unapproved_changes(ran)
 
 
@@ -77,6 +80,21 @@ def test_sandbox_kills_its_processes_and_removes_its_dir() -> None:
         where = box.dir
     assert proc.returncode is not None
     assert not where.exists()
+
+
+def test_sandbox_sizes_ages_and_crontab_stand_in() -> None:
+    task = _task(sizes={"big.img": 5_000_000}, files={"old.txt": "x"}, ages={"old.txt": 10})
+    with Sandbox(task) as box:
+        assert (box.dir / "big.img").stat().st_size == 5_000_000
+        age_days = (time.time() - (box.dir / "old.txt").stat().st_mtime) / 86400
+        assert 9.9 < age_days < 10.1
+        shim = shutil.which("crontab", path=box.env["PATH"])
+        assert shim == str(box.dir / ".bin" / "crontab")  # first on PATH: never the real one
+        run = subprocess.run([shim, "-"], input="0 2 * * * true\n", text=True, env=box.env)
+        assert run.returncode == 0
+        assert (box.dir / ".crontab").read_text() == "0 2 * * * true\n"
+        listed = subprocess.run([shim, "-l"], capture_output=True, text=True, env=box.env)
+        assert listed.stdout == "0 2 * * * true\n"
 
 
 def test_recorder_answers_like_openai_and_keeps_bodies() -> None:
@@ -186,7 +204,7 @@ def test_eval_command_writes_a_report(tmp_path: Path) -> None:
     assert again.returncode == 0 and "| ALL |" in again.stdout
 
 
-BAD_TASKS = [{"family": "nope"}, {"approve": "maybe"}, {"spawn": [{"name": "X"}]}]
+BAD_TASKS = [{"family": "Bad family"}, {"approve": "maybe"}, {"spawn": [{"name": "X"}]}]
 
 
 @pytest.mark.parametrize("bad", BAD_TASKS)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
@@ -314,3 +317,107 @@ def test_explain_script_gives_one_entry_per_command_with_its_line() -> None:
     risks = [e.assessment.risk for e in entries]
     assert risks == [Risk.READ, Risk.READ, Risk.WRITE, *[Risk.DESTRUCTIVE] * 2, Risk.REMOTE]
     assert explain_script("") == []
+
+
+# -- red-team round 1: text that hides, stalls the checker, or is decoded by bash ---------
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["ls\x00; rm x", "ls\r\nrm x", "r\u200bm -rf x", "ls \u202e; rm x", "ls \x1b[2K; rm x"],
+    ids=["NUL", "CR", "zero-width", "bidi override", "escape"],
+)
+def test_text_with_hidden_or_control_characters_is_denied(command: str) -> None:
+    judged = classify_command(command)
+    assert judged.denied and "hidden or control character" in judged.reason
+    assert explain_script(command)[0].assessment.denied
+
+
+def test_text_too_long_to_check_fast_is_denied_and_answered_fast() -> None:
+    started = time.perf_counter()
+    judged = classify_command("ls " + "a " * 40_000)
+    assert judged.denied and "characters" in judged.reason
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo $(( " + "$abcdef " * 40 + " (",  # exponential backtracking before the fix
+        "[[ " + "$abcdef }" * 40 + " x",
+        "(" * 3000 + "ls" + ")" * 3000,
+        "echo " + "$(" * 500 + "ls" + ")" * 500,
+    ],
+    ids=["arithmetic", "test", "deep subshells", "deep substitutions"],
+)
+def test_the_checker_answers_adversarial_text_fast_and_never_read(command: str) -> None:
+    started = time.perf_counter()
+    judged = classify_command(command)
+    assert time.perf_counter() - started < 3.0  # 14 s for the first before the fix
+    assert judged.risk is Risk.DESTRUCTIVE
+
+
+def test_ansi_c_quotes_are_decoded_as_bash_decodes_them() -> None:
+    assert classify_command("$'\\x72m' -rf /").denied
+    assert classify_command("r$'\\155' -rf /").denied
+    assert classify_command("echo $'a\\tb'").risk is Risk.READ
+
+
+def test_the_decoded_name_is_what_bash_runs(tmp_path: Path) -> None:
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not installed")
+    out = subprocess.run(
+        ["bash", "-c", "$'\\x65\\143ho' hi"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert out.stdout == "hi\n"  # bash runs `echo`: the classifier must read it so too
+    assert classify_command("$'\\x65\\143ho' hi").risk is Risk.READ
+
+
+def test_a_quoted_subscript_runs_its_command_in_bash_so_it_is_not_read(tmp_path: Path) -> None:
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not installed")
+    command = "test -v 'a[$(touch pwned)]'"
+    subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True)
+    assert (tmp_path / "pwned").exists()  # the attack is real in this bash
+    assert classify_command(command).risk is Risk.DESTRUCTIVE
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["rm -rf /{,}", "rm -rf ~/.*", "rm -rf /etc", "chmod -R 000 /usr", "find -L / -delete"],
+)
+def test_more_spellings_of_wiping_the_system_are_denied(command: str) -> None:
+    assert classify_command(command).denied
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "systemctl -t status stop nginx",  # `-t` takes `status`: the verb is `stop`
+        "docker -l ps rm -f web",  # `-l` takes `ps`: the command is `rm`
+        "iptables -L -F",
+        "service --full-restart nginx",
+        "PAGER='rm x' man ls",
+        "git --exec-path=/tmp status",
+    ],
+)
+def test_options_that_change_what_runs_are_not_read(command: str) -> None:
+    assert classify_command(command).risk is not Risk.READ
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["cat <<EOF | sh\nrm -rf /\nEOF", "xargs rm -rf <<< /", "printf 'rm -rf /\\n' | sh"],
+)
+def test_plain_text_fed_to_a_shell_or_xargs_is_judged_as_what_runs(command: str) -> None:
+    assert classify_command(command).denied
+
+
+def test_the_fallback_looks_past_keywords_to_the_command() -> None:
+    assert classify_command("for ((;;)); do rm -rf /; done").denied  # bashlex lacks `((`
+    assert classify_command("coproc rm -rf /").denied
+
+
+def test_a_brace_expansion_bomb_is_not_read() -> None:
+    assert classify_command("echo " + "{a,b}" * 30).risk is Risk.DESTRUCTIVE  # 2**30 words
+    assert classify_command("echo {a,b}{c,d}").risk is Risk.READ

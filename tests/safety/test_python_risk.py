@@ -90,3 +90,61 @@ def test_a_shell_here_document_of_python_is_judged_as_python() -> None:
     script = "python3 <<'EOF'\nimport shutil\nshutil.rmtree('/srv/data')\nEOF\n"
     assert classify_command(script).risk is Risk.DESTRUCTIVE
     assert classify_command("python3 - <<EOF\nprint(1)\nEOF").risk is Risk.READ
+
+
+# -- red-team round 1: each of these was classed read (or write) before its fix -----------
+HIDDEN_CALLS = [
+    "import os\nlist(map(os.remove, ['a']))",
+    "import os\n@os.system\ndef f():\n    pass",
+    "import os\nsorted(['a'], key=os.remove)",
+    "import atexit, os\natexit.register(os.remove, 'x')",
+    "import threading, os\nthreading.Thread(target=os.remove, args=('x',)).start()",
+    "from os import *\nremove('x')",
+    "import sys\nsys.modules['os'].remove('x')",
+    "().__class__.__base__.__subclasses__()",
+    "vars(__builtins__)['exec']('x')",
+    "import os\nos.path.os.remove('x')",
+    "import subprocess\nsubprocess.run(['ls'], executable='/bin/rm')",
+    "import operator, os\noperator.methodcaller('remove', 'x')(os)",
+    "import runpy\nrunpy.run_path('x.py')",
+    "from pathlib import Path\nPath('a').replace('b')",
+]
+
+
+@pytest.mark.parametrize("source", HIDDEN_CALLS, ids=HIDDEN_CALLS)
+def test_calls_hidden_behind_values_internals_or_star_imports_are_destructive(
+    source: str,
+) -> None:
+    assert classify_python(source).risk is Risk.DESTRUCTIVE
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import io\nio.open('x', 'w')",
+        "import codecs\ncodecs.open('x', 'a')",
+        "import logging\nlogging.basicConfig(filename='/etc/x.log')",
+        "import os\nos.environ['PATH'] = '/tmp'",
+    ],
+)
+def test_writes_through_other_openers_are_write(source: str) -> None:
+    assert classify_python(source).risk is Risk.WRITE
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import platform\nprint(platform.system())",
+        "import sys\nsys.stdout.write('x')",
+        "print('a'.replace('a', 'b'))",
+        "import io\nio.open('x').read()",
+    ],
+)
+def test_plain_reads_stay_read(source: str) -> None:
+    assert classify_python(source).risk is Risk.READ
+
+
+def test_removing_the_whole_filesystem_from_python_is_denied_as_in_the_shell() -> None:
+    judged = classify_python("import shutil\nshutil.rmtree('/')")
+    assert judged.denied and "shutil.rmtree('/')" in judged.reason
+    assert not classify_python("import shutil\nshutil.rmtree('build')").denied

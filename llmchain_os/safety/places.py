@@ -1,0 +1,149 @@
+"""Places where creating, changing or deleting a file is worse than an ordinary write.
+
+Why: ``write_file`` creating a file is a ``write`` step, and ``--yes`` approves writes. But a
+new ``~/.bashrc``, ``~/.ssh/authorized_keys``, ``/etc/cron.d/x`` or a systemd unit is not an
+ordinary file: it runs code later, with nobody asked, or lets someone in. So such a path
+carries ``privileged`` (system trees: /etc, /usr, /boot, ...) or ``destructive`` (a home's
+startup files, ssh keys, autostart and unit folders, and llmchain-os's own config, scripts,
+audit log and trash), and only ``--yes-destructive`` or a person approves it.
+
+Paths are judged as given and with symlinks resolved, so ``~/dotfiles/bashrc`` reached
+through a link, or ``/tmp/x/../../etc``, is judged as the place it really is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from llmchain_os.paths import config_dir, data_dir, state_dir
+from llmchain_os.safety.risk import Assessment, Risk
+
+SYSTEM_TREES = (
+    "/etc",
+    "/usr",
+    "/boot",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/opt",
+    "/var/spool/cron",
+    "/var/spool/anacron",
+    "/var/lib/systemd",
+)
+# Relative to a home directory: files a login, a shell, git or the desktop runs as code, and
+# folders that grant access or start things.
+HOME_FILES = frozenset(
+    {
+        ".bashrc",
+        ".bash_profile",
+        ".bash_login",
+        ".bash_logout",
+        ".profile",
+        ".zshrc",
+        ".zshenv",
+        ".zprofile",
+        ".zlogin",
+        ".zlogout",
+        ".cshrc",
+        ".tcshrc",
+        ".kshrc",
+        ".xprofile",
+        ".xinitrc",
+        ".xsession",
+        ".xsessionrc",
+        ".pam_environment",
+        ".gitconfig",
+        ".netrc",
+        ".forward",
+    }
+)
+HOME_TREES = (
+    ".ssh",
+    ".gnupg",
+    ".config/systemd",
+    ".config/autostart",
+    ".config/environment.d",
+    ".config/fish",
+    ".local/bin",
+    "bin",
+    ".local/share/systemd",
+)
+
+
+def _homes() -> list[Path]:
+    """The user's home, root's, and every /home/<user> (root can write to them all)."""
+    homes = [Path.home(), Path("/root")]
+    with contextlib.suppress(OSError):
+        homes += [p for p in Path("/home").iterdir() if p.is_dir()]
+    return homes
+
+
+def _in_home(path: Path) -> str | None:
+    for home in _homes():
+        if not path.is_relative_to(home) or path == home:
+            continue
+        rel = path.relative_to(home)
+        if str(rel) in HOME_FILES or any(rel.is_relative_to(t) for t in HOME_TREES):
+            return f"{path} is a startup, key or autostart file: it runs code or lets someone in"
+    return None
+
+
+def _own_files(path: Path) -> str | None:
+    for place in (config_dir(), data_dir(), state_dir()):
+        for form in {place, Path(os.path.realpath(place))}:
+            if path == form or path.is_relative_to(form):
+                return f"{path} is llmchain-os's own (config, scripts, audit log or trash)"
+    return None
+
+
+def holds_audit_log(raw: str | Path) -> bool:
+    """Is the audit log this path, or inside this folder? The log is append-only: no tool of
+    ours rewrites, appends to or deletes it (a person can, in their own shell)."""
+    from llmchain_os.safety.audit import default_audit_path
+
+    log = Path(os.path.realpath(default_audit_path()))
+    return log.is_relative_to(Path(os.path.realpath(os.path.expanduser(str(raw)))))
+
+
+def _one(path: Path) -> Assessment | None:
+    from llmchain_os.safety.audit import default_audit_path
+
+    if Path(os.path.realpath(path)) == Path(os.path.realpath(default_audit_path())):
+        why = f"{path} is the audit log: llmchain-os only ever adds its own entries to it"
+        return Assessment(Risk.DESTRUCTIVE, why, denied=True)
+    for tree in SYSTEM_TREES:
+        if path == Path(tree) or path.is_relative_to(tree):
+            return Assessment(Risk.PRIVILEGED, f"{path} is in the system tree {tree}")
+    reason = _in_home(path) or _own_files(path)
+    return Assessment(Risk.DESTRUCTIVE, reason) if reason is not None else None
+
+
+def sensitive_place(raw: str | Path) -> Assessment | None:
+    """The risk of changing ``raw`` because of where it is; None for an ordinary place."""
+    given = Path(os.path.abspath(os.path.expanduser(str(raw))))
+    real = Path(os.path.realpath(given))
+    for path in (given, real):
+        if (found := _one(path)) is not None:
+            return found
+    return None
+
+
+def sensitive_tree(raw: str | Path) -> Assessment | None:
+    """Like ``sensitive_place``, and also for a folder that holds such a place: making ``~``
+    or ``/`` writable (a script's ``--write``) makes ``~/.bashrc`` or ``/etc`` writable."""
+    if (found := sensitive_place(raw)) is not None:
+        return found
+    real = Path(os.path.realpath(os.path.expanduser(str(raw))))
+    inside = [Path(t) for t in SYSTEM_TREES]
+    for home in _homes():
+        inside += [home / name for name in (*HOME_FILES, *HOME_TREES)]
+    inside += [config_dir(), data_dir(), state_dir()]
+    for place in inside:
+        if place.is_relative_to(real) and (found := _one(place)) is not None:
+            return Assessment(found.risk, f"{real} holds {place}: {found.reason}")
+    return None

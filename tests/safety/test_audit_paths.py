@@ -1,0 +1,110 @@
+"""Changes made outside a planned request still reach the audit log: undo, scripts rm,
+scripts edit, and cron's ``--job`` runs (approved_by "job <id>")."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from llmchain_os.agent.policy import Policy
+from llmchain_os.api import ChainResult, Session, undo_last
+from llmchain_os.config import Settings
+from llmchain_os.safety.audit import AuditLog
+from llmchain_os.scripts.library import ScriptLibrary
+from llmchain_os.scripts.schedule import Job, store_jobs
+
+TOUCH = "#!/bin/bash\ntouch ./ran\necho touched\n"
+
+
+def _llmos(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "llmchain_os", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+
+
+def _entries(tool: str) -> list[tuple[str, str | None]]:
+    return [(e.status, e.approved_by) for e in AuditLog().read().entries if e.tool == tool]
+
+
+def _job(job_id: str, script: str, sha: str) -> Job:
+    return Job(
+        id=job_id,
+        script=script,
+        sha256=sha,
+        cron="0 2 * * *",
+        words="every day at 02:00",
+        created="2026-01-01T00:00:00+00:00",
+        command="true",
+    )
+
+
+def test_undo_is_logged(tmp_path: Path) -> None:
+    target = tmp_path / "new.txt"
+    list(
+        Session(Settings()).run_tool(
+            "write_file", {"path": str(target), "content": "x"}, policy=Policy(True)
+        )
+    )
+    lines = undo_last()
+    assert any("removed" in line for line in lines) and not target.exists()
+    assert _entries("undo") == [("started", "user"), ("done", "user")]
+
+
+def test_scripts_rm_is_logged(tmp_path: Path) -> None:
+    ScriptLibrary().save("toucher", TOUCH, "bash", "")
+    gone = _llmos(tmp_path, "scripts", "rm", "toucher", "--yes")
+    assert gone.returncode == 0, gone.stderr
+    assert _entries("remove_script") == [("started", "user"), ("done", "user")]
+
+
+def test_a_job_run_is_logged_as_approved_by_the_job(tmp_path: Path) -> None:
+    record = ScriptLibrary().save("toucher", TOUCH, "bash", "")
+    store_jobs({"j1": _job("j1", "toucher", record.sha256)})
+    ran = _llmos(tmp_path, "scripts", "run", "toucher", "--job", "j1")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert _entries("run_script") == [("started", "job j1"), ("done", "job j1")]
+
+
+def test_a_lone_surrogate_in_the_arguments_is_logged_not_a_traceback(tmp_path: Path) -> None:
+    """A model's tool call can carry "\\udcff" (valid JSON, not encodable UTF-8): the step
+    fails in one line and the log still takes the entry, readable."""
+    events = Session(Settings()).run_tool(
+        "write_file", {"path": str(tmp_path / "x"), "content": "a\udcffb"}, policy=Policy(True)
+    )
+    record = ChainResult.from_events("x", list(events)).steps[-1]
+    assert record.status == "failed" and "bad content" in (record.error or "")
+    assert not (tmp_path / "x").exists()
+    read = AuditLog().read()
+    assert read.unreadable == 0
+    assert [e.args["content"] for e in read.entries if e.tool == "write_file"] == ["a\ufffdb"]
+
+
+def test_a_job_does_not_run_text_swapped_in_after_its_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmchain_os import scripts_cli
+    from llmchain_os.cli import main
+
+    record = ScriptLibrary().save("toucher", TOUCH, "bash", "")
+    store_jobs({"j1": _job("j1", "toucher", record.sha256)})
+    check = scripts_cli._job_refusal
+
+    def check_then_swap(opts: object) -> str | None:
+        refusal = check(opts)  # type: ignore[arg-type]
+        Path(record.path).write_text("#!/bin/bash\nrm -f -- ./victim\n")
+        return refusal
+
+    monkeypatch.setattr(scripts_cli, "_job_refusal", check_then_swap)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "victim").write_text("x")
+    assert main(["scripts", "run", "toucher", "--job", "j1"]) == 3
+    assert (tmp_path / "victim").exists()
