@@ -38,6 +38,7 @@ from llmchain_os.safety.bash_words import (
     refuse,
     words_of,
 )
+from llmchain_os.safety.places import sensitive_operand
 from llmchain_os.safety.programs import (
     ACCOUNT_FILE,
     DISK,
@@ -109,7 +110,7 @@ def classify_command(command: str) -> Assessment:
 def explain_script(text: str) -> list[CommandRisk]:
     """One entry per simple command or pipeline of ``text``, in order, each with its risk."""
     try:
-        return _Walker(text, 0).explain()
+        return [_placed(e) for e in _Walker(text, 0).explain()]
     except Exception as exc:  # as in classify_command: a checker fault refuses
         why = f"the checker failed on this script ({type(exc).__name__}); it is not run"
         return [CommandRisk(1, text.strip(), Assessment(Risk.DESTRUCTIVE, why, denied=True))]
@@ -118,7 +119,15 @@ def explain_script(text: str) -> list[CommandRisk]:
 def _judge(text: str, depth: int) -> Assessment:
     if depth > MAX_DEPTH:
         return Assessment(Risk.DESTRUCTIVE, "nested shells too deep to check", denied=True)
-    return _worst([e.assessment for e in _Walker(text, depth).explain()])
+    return _worst([_placed(e).assessment for e in _Walker(text, depth).explain()])
+
+
+def _placed(entry: CommandRisk) -> CommandRisk:
+    """A plain write that names a startup file, ~/.ssh or /etc takes that place's risk."""
+    if entry.assessment.risk is not Risk.WRITE or entry.assessment.denied:
+        return entry
+    place = sensitive_operand(entry.text)
+    return entry if place is None else CommandRisk(entry.line, entry.text, place)
 
 
 def _worst(assessments: list[Assessment]) -> Assessment:

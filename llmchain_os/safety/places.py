@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shlex
 from pathlib import Path
 
 from llmchain_os.paths import config_dir, data_dir, state_dir
@@ -146,4 +148,60 @@ def sensitive_tree(raw: str | Path) -> Assessment | None:
     for place in inside:
         if place.is_relative_to(real) and (found := _one(place)) is not None:
             return Assessment(found.risk, f"{real} holds {place}: {found.reason}")
+    return None
+
+
+REDIRECT = re.compile(r"^\d*[<>&|]+")
+# Programs whose last operand is where they write, and those that change every operand.
+TO_LAST = frozenset({"cp", "mv", "install", "ln", "rsync", "scp"})
+TO_ALL = frozenset({"tee", "touch", "mkdir", "truncate", "rm", "rmdir", "shred", "sed"})
+MODE_FIRST = frozenset({"chmod", "chown", "chgrp"})  # the mode or owner, then the files
+
+
+def write_targets(words: list[str]) -> list[str]:
+    """The paths a simple command writes: redirect targets, ``of=``, ``-t DIR`` and the
+    destination operands of known writers. Sources are not targets: copying *from* /etc is
+    an ordinary write."""
+    prog = words[0].rsplit("/", 1)[-1] if words else ""
+    targets: list[str] = []
+    operands: list[str] = []
+    take_next = False
+    for word in words[1:]:
+        if take_next:
+            targets.append(word)
+            take_next = False
+        elif (found := REDIRECT.match(word)) is not None:
+            rest = word[found.end() :]
+            if ">" in found.group(0) and rest:
+                targets.append(rest)
+            take_next = ">" in found.group(0) and not rest
+        elif word in ("-t", "--target-directory") and prog in TO_LAST:
+            take_next = True
+        elif word.startswith("--target-directory="):
+            targets.append(word.partition("=")[2])
+        elif prog == "dd" and word.startswith("of="):
+            targets.append(word[3:])
+        elif not word.startswith("-"):
+            operands.append(word)
+    if prog in TO_LAST and len(operands) > 1:
+        targets.append(operands[-1])
+    elif prog in TO_ALL:
+        targets.extend(operands)
+    elif prog in MODE_FIRST:
+        targets.extend(operands[1:])
+    return targets
+
+
+def sensitive_operand(command: str) -> Assessment | None:
+    """A command judged a plain write whose target is a startup file, ssh keys or /etc
+    (``echo k >> ~/.ssh/authorized_keys``, ``cp x ~/.bashrc``) takes that place's risk, so
+    ``--yes`` alone does not run it."""
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError:
+        return None
+    for path in write_targets(words):
+        path = path.rpartition("=")[2]
+        if path.startswith(("/", "~", ".")) and (place := sensitive_place(path)) is not None:
+            return Assessment(place.risk, f"writes {path}: {place.reason}")
     return None

@@ -6,8 +6,6 @@ the rlimits on and no sandbox; the process code is ``safety.sandbox.run_process`
 
 from __future__ import annotations
 
-import re
-import shlex
 import signal
 from collections.abc import Iterator
 from typing import Annotated
@@ -15,7 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from llmchain_os.safety.commands import classify_command
-from llmchain_os.safety.risk import Assessment, Risk
+from llmchain_os.safety.risk import Assessment
 from llmchain_os.safety.sandbox import Limits, ProcessResult, run_process
 from llmchain_os.tools.base import Table, ToolOutput, tool
 
@@ -56,32 +54,7 @@ class ShellResult(ToolOutput):
 
 
 def _assess(args: BaseModel) -> Assessment:
-    command = str(getattr(args, "command", ""))
-    found = classify_command(command)
-    if found.risk is not Risk.WRITE or found.denied:
-        return found
-    return _sensitive_operand(command) or found
-
-
-REDIRECT = re.compile(r"^\d*[<>&|]+")
-
-
-def _sensitive_operand(command: str) -> Assessment | None:
-    """A command judged a plain write that names a startup file, ssh keys or /etc
-    (``echo k >> ~/.ssh/authorized_keys``, ``cp x ~/.bashrc``) takes that place's risk, so
-    ``--yes`` alone does not run it. Coarse on purpose (any word counts, a source as much as
-    a target): it only ever asks more."""
-    from llmchain_os.safety.places import sensitive_place
-
-    try:
-        words = shlex.split(command, comments=True)
-    except ValueError:
-        return None
-    for word in words[1:]:
-        path = REDIRECT.sub("", word).rpartition("=")[2]
-        if path.startswith(("/", "~", ".")) and (place := sensitive_place(path)) is not None:
-            return Assessment(place.risk, f"writes, and names {path}: {place.reason}")
-    return None
+    return classify_command(str(getattr(args, "command", "")))
 
 
 def _effect(args: BaseModel) -> str:

@@ -161,3 +161,11 @@ def test_delete_files_refuses_the_audit_log(home: Path, rel: str) -> None:
     record = ChainResult.from_events("x", list(events)).steps[-1]
     assert record.status == "failed" and "holds the audit log" in (record.error or "")
     assert log.read_text().startswith("MARK\n")  # the same file, not one begun anew
+
+
+def test_a_script_line_that_writes_a_startup_file_is_not_a_plain_write() -> None:
+    from llmchain_os.safety.commands import explain_script
+
+    entries = explain_script("echo hi > /tmp/plain\ncp motd ~/.bashrc\n")
+    assert [e.assessment.risk for e in entries] == [Risk.WRITE, Risk.DESTRUCTIVE]
+    assert "~/.bashrc" in entries[1].assessment.reason
