@@ -52,6 +52,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def evaluate(opts: argparse.Namespace) -> dict[str, Any]:
     """Run the selected tasks; returns the report (summary per family and every task)."""
     from llmchain_os.tools.base import builtin_registry
+    from tools.evallib.checks import CHECKS
     from tools.evallib.drivers import DriverConfig, make_driver
     from tools.evallib.report import by_family
     from tools.evallib.runner import missing_requirement, run_task
@@ -61,6 +62,9 @@ def evaluate(opts: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit("--provider cloud needs --cloud-url (or OPENAI_BASE_URL)")
     ids = set(opts.ids.split(",")) if opts.ids else None
     tasks = load_tasks(opts.tasks, ids)
+    unknown = {c.kind for t in tasks for c in t.checks} - set(CHECKS)
+    if unknown:
+        raise SystemExit(f"unknown check kinds {sorted(unknown)}; known: {sorted(CHECKS)}")
     config = DriverConfig(
         model_path=opts.model,
         threads=opts.threads,
