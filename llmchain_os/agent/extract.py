@@ -13,6 +13,10 @@ from collections.abc import Callable, Iterable
 from difflib import get_close_matches
 from typing import Any
 
+from llmchain_os.agent.intent import no_tool_change
+from llmchain_os.agent.paths import PATH as PATH  # re-exported: scripting reads them here
+from llmchain_os.agent.paths import find_paths as find_paths
+from llmchain_os.agent.paths import is_file_word
 from llmchain_os.agent.retrieval import STOP
 
 NUMBER_WORDS = {
@@ -35,7 +39,6 @@ NUMBER_WORDS = {
     "thirty": 30,
     "fifty": 50,
 }
-PATH = re.compile(r"(?<![\w/~])(~(?:/[\w.@%+\-/]*)?|/[\w.@%+\-/]*)")
 QUOTED = re.compile(r"`([^`]+)`|'([^']+)'|\"([^\"]+)\"")
 RUN_VERB = re.compile(
     r"^(?:please\s+|can you\s+|could you\s+)?(?:run|execute|exec)\b[:\s]*"
@@ -63,15 +66,6 @@ SINGULAR_TOP = re.compile(
     re.I,
 )
 PRONOUN = re.compile(r"\b(its|it|that process|this process|that one|them|their)\b", re.I)
-
-
-def find_paths(text: str) -> list[str]:
-    paths = [m.rstrip(".,;:!?") or "/" for m in PATH.findall(text)]
-    if not paths and re.search(r"\bhome\b", text, re.I):
-        paths = ["~"]
-    if not paths and re.search(r"\broot\b", text, re.I):
-        paths = ["/"]
-    return paths
 
 
 def find_limit(text: str) -> int | None:
@@ -111,7 +105,7 @@ def find_command(text: str) -> str | None:
     return POLITE_TAIL.sub("", m.group(1)).strip() or None if m else None
 
 
-def bare_command(text: str, english: set[str]) -> str | None:
+def bare_command(text: str, english: set[str], running: Callable[[], set[str]] = set) -> str | None:
     """The whole request is a command line ("ls -la /tmp"): a program on PATH, then flags or
     paths. A lone word ("uptime", "free") is a question, not a command."""
     import shutil
@@ -124,15 +118,29 @@ def bare_command(text: str, english: set[str]) -> str | None:
         return None
     if any(w.startswith(("-", "/", "~", "./")) or w in ("|", "&&", ";") for w in words[1:]):
         return text.strip()
-    return None
+    # "pkill syncagent", "cat notes.txt": a program and a few operands, none an English
+    # function word ("sort files by size" is a sentence), each a file, a running process's
+    # name or not a plain word ("nice try", "yes sir" are not command lines).
+    plain = words[0].lower() not in STOP and not STOP & {w.lower() for w in words}
+    if not plain or len(words) > 4 or any(no_tool_change(w) for w in words):
+        return None
+    return text.strip() if all(_operand(w, running) for w in words[1:]) else None
+
+
+def _operand(word: str, running: Callable[[], set[str]]) -> bool:
+    import os
+
+    return bool(re.search(r"[./=\d:@]", word)) or os.path.exists(word) or word in running()
 
 
 def remote_target(text: str) -> str | None:
     """The other host(s) a request is about, if any ("on web-02.prod", "every web host")."""
-    m = REMOTE_TARGET.search(text)
-    if m is None:
-        return None
-    return m.group("host") or m.group(0)
+    for m in REMOTE_TARGET.finditer(text):
+        if m.group("host") is None:
+            return m.group(0)
+        if not is_file_word(m.group("host")):  # "lines in notes.txt" is about a file
+            return m.group("host")
+    return None
 
 
 def find_process(text: str, names: Iterable[str]) -> dict[str, Any]:
@@ -183,8 +191,8 @@ def _proc(text: str, names: Callable[[], set[str]]) -> dict[str, Any]:
     return find_process(text, names())
 
 
-def _shell(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
-    command = find_command(text) or bare_command(text, set())
+def _shell(text: str, names: Callable[[], set[str]]) -> dict[str, Any]:
+    command = find_command(text) or bare_command(text, set(), names)
     return {"command": command} if command else {}
 
 
@@ -215,6 +223,15 @@ AGE = re.compile(
     r"\b(?:older than|more than|over|at least)\s+(\d+|an?|\w+)\s+(day|week|month|year)s?",
     re.I,
 )
+# "haven't been modified in 90 days": as old as "older than 90 days".
+UNTOUCHED = re.compile(
+    r"(?:\bnot|n't|\bnever)\s+(?:been\s+)?(?:touched|modified|changed|edited|updated|used|"
+    r"accessed|opened)\s+(?:in|for|within)\s+(?:the\s+(?:last|past)\s+)?(\d+|an?|\w+)\s+"
+    r"(day|week|month|year)s?",
+    re.I,
+)
+KINDS = {"python": "py", "shell": "sh", "text": "txt", "markdown": "md", "javascript": "js"}
+KIND_FILES = re.compile(rf"\b({'|'.join(KINDS)})\s+(?:source\s+)?(?:files?|scripts?)\b", re.I)
 DAYS_PER = {"day": 1, "week": 7, "month": 30, "year": 365}
 BYTES = re.compile(
     r"\b(?:bigger|larger|more|over|above|greater)\s+(?:than\s+)?(\d+(?:\.\d+)?\s*[kmgt]i?b)\b",
@@ -235,6 +252,17 @@ KILL_INTENT = re.compile(
 )
 FORCE = re.compile(r"\b(?:force\w*|sigkill|hard)\b|-9\b", re.I)
 APPEND = re.compile(r"\b(?:append|add)\b", re.I)
+# Unquoted text spelled out after a marker, to the end of the request.
+WORDED_CONTENT = re.compile(
+    r"\b(?:with the (?:text|line|words?|contents?)|containing the (?:text|line)|that says|"
+    r"saying)\s+(?P<c>\S.*?)\s*$",
+    re.I,
+)
+ADD_LINE = re.compile(
+    r"^\s*(?:please\s+)?(?:append|add)\s+(?:the\s+)?(?:line|text|words?)\s+(?P<c>\S.*?)\s+"
+    r"(?:to|into|at the end of)\s+\S+\s*$",
+    re.I,
+)
 
 
 def _path(text: str) -> str | None:
@@ -244,17 +272,18 @@ def _path(text: str) -> str | None:
 
 def find_pattern(text: str) -> str | None:
     """A glob ("*.tmp") or a kind of file ("the log files" -> "*.log")."""
-    m = GLOB_WORD.search(PATH.sub(" ", text))
-    if m:
-        return m.group(1)
+    for m in GLOB_WORD.finditer(PATH.sub(" ", text)):
+        if "*" in m.group(1) or "?" in m.group(1).rstrip("?"):  # "folder?" ends a question
+            return m.group(1)
     for m in EXT_FILES.finditer(text):
         if m.group(1).lower() in EXTENSIONS:
             return f"*.{m.group(1).lower()}"
-    return None
+    kind = KIND_FILES.search(text)
+    return f"*.{KINDS[kind.group(1).lower()]}" if kind else None
 
 
 def find_age_days(text: str) -> int | None:
-    m = AGE.search(text)
+    m = AGE.search(text) or UNTOUCHED.search(text)
     if m is None:
         return None
     count = m.group(1).lower()
@@ -300,8 +329,11 @@ def _write(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
         args["path"] = path
     quoted = [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
     content = [q for q in quoted if q.rstrip("/") != args.get("path")]
+    worded = WORDED_CONTENT.search(text) or ADD_LINE.search(text)
     if content:
         args["content"] = content[0]
+    elif worded and worded.group("c") != args.get("path"):
+        args["content"] = worded.group("c")  # "with the text buy milk": said, not made up
     if APPEND.search(text):
         args["append"] = True
     return args

@@ -21,6 +21,7 @@ from llmchain_os.agent.extract import (
     DELETE_INTENT,
     KILL_INTENT,
     PID,
+    QUOTED,
     REMOVE_JOB,
     bare_command,
     candidates,
@@ -34,10 +35,20 @@ from llmchain_os.agent.extract import (
     similar_names,
     wants_schedule,
 )
+from llmchain_os.agent.intent import (
+    BULK,
+    DELETE_VERB,
+    asked_if_running,
+    asks_file_text,
+    names_in,
+    no_tool_change,
+    pids_named,
+)
+from llmchain_os.agent.paths import names_file, path_candidates
 from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.request import Request
 from llmchain_os.agent.retrieval import Match, ToolIndex
-from llmchain_os.agent.script_steps import is_script_request, saved_script_named
+from llmchain_os.agent.script_steps import is_script_request, missing_script, saved_script_named
 from llmchain_os.llm.grammar import args_grammar, choice_grammar
 from llmchain_os.prompts import load_exemplars, load_prompt
 from llmchain_os.tools.base import Tool, ToolError, ToolRegistry
@@ -46,6 +57,9 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 NONE_LABEL = "_none"
+PROCESS_WORD = re.compile(r"\b(?:process(?:es)?|pids?|programs?|daemons?)\b", re.I)
+# Tools that take no file: a request naming a file by its name is not for them.
+NOT_ABOUT_FILES = frozenset({"top_processes", "process_info", "system_overview"})
 # A command line, a file's new text, which script or job, and when: spelled out, never made up.
 NEVER_INVENTED = {"command", "content", "script", "job", "when"}
 CLAUSE_SPLIT = re.compile(
@@ -74,9 +88,22 @@ class Unsure(Exception):
 
 
 def split_clauses(text: str) -> list[str]:
-    if EXPLICIT.search(text):
-        return [text]  # a spelled-out command line keeps its own ; and &&
-    return [c for c in CLAUSE_SPLIT.split(text) if c.strip()]
+    """The parts of a request; a quoted command keeps its own ; and &&, but the words
+    around it still split ("run `cat x` and then show disk usage" is two steps)."""
+    if EXPLICIT.search(text) and not QUOTED.search(text):
+        return [text]  # "run ls; df": the whole rest is the command line
+    spans = [m.span() for m in QUOTED.finditer(text)]
+    cuts = [
+        m
+        for m in CLAUSE_SPLIT.finditer(text)
+        if m.end() > m.start() and not any(a <= m.start() < b for a, b in spans)
+    ]
+    parts, last = [], 0
+    for m in cuts:
+        parts.append(text[last : m.start()])
+        last = m.end()
+    parts.append(text[last:])
+    return [c for c in parts if c.strip()]
 
 
 def _fmt(matches: list[Match]) -> str:
@@ -134,6 +161,7 @@ class RetrievalPlanner:
     def _plan_clause(self, clause: str, follows: bool, outcome: PlanOutcome) -> Step:
         start = time.perf_counter()
         tool, why = self._choose(clause, outcome)
+        self._check_reads_text(tool.name, clause)
         outcome.timings["retrieval"] = outcome.timings.get("retrieval", 0) + (
             time.perf_counter() - start
         )
@@ -182,16 +210,14 @@ class RetrievalPlanner:
             return self.registry.get("remove_job"), "the request asks to remove a scheduled job"
         if "run_script" in self.registry and saved_script_named(clause, saved_scripts()):
             return self.registry.get("run_script"), "the request names a saved script"
+        if "run_script" in self.registry and (missing := missing_script(clause, saved_scripts())):
+            raise Unsure(missing)
         if "run_shell" in self.registry:
             command = find_command(clause) if EXPLICIT.search(clause) else None
-            if command or bare_command(clause, self.index.vocabulary):
+            english = self.index.vocabulary_without("run_shell")
+            if command or bare_command(clause, english, self.names):
                 return self.registry.get("run_shell"), "the request spells out a command"
-        host = remote_target(clause)
-        if host is not None:
-            raise Unsure(
-                f"{clause!r} is about another host ({host}); remote hosts are not supported "
-                "yet, and answering with this machine's figures would mislead"
-            )
+        self._refuse_unsupported(clause)
         if "kill_process" in self.registry and KILL_INTENT.search(clause):
             return self.registry.get("kill_process"), "the request asks to stop a process"
         if "delete_files" in self.registry and DELETE_INTENT.search(clause):
@@ -199,7 +225,12 @@ class RetrievalPlanner:
         named = self._names_process(clause)
         if named:
             return self.registry.get("process_info"), named
+        self._check_running_question(clause)
         ranked = self.index.rank(clause)
+        if not DELETE_VERB.search(clause):  # finding or listing files never deletes them
+            ranked = [m for m in ranked if m.tool != "delete_files"]
+        if names_file(clause) and not PROCESS_WORD.search(clause):  # "how big is a.csv"
+            ranked = [m for m in ranked if m.tool not in NOT_ABOUT_FILES]
         outcome.matches = ranked
         tools = [m for m in ranked if m.tool != NONE_LABEL]
         top = ranked[0] if ranked else None
@@ -223,6 +254,46 @@ class RetrievalPlanner:
                 close[0].tool
             ), f"closest example that fits: {close[0].example!r}"
         return self.registry.get(top.tool), f"closest example: {top.example!r}"
+
+    def _refuse_unsupported(self, clause: str) -> None:
+        """Requests that no tool can do right: another host, a change no tool makes, a kill
+        of every process with a name. A read tool's answer to them would look like one."""
+        host = remote_target(clause)
+        if host is not None:
+            raise Unsure(
+                f"{clause!r} is about another host ({host}); remote hosts are not supported "
+                "yet, and answering with this machine's figures would mislead"
+            )
+        verb = no_tool_change(clause)
+        if verb is not None:
+            raise Unsure(
+                f"{clause!r} asks me to {verb.lower()}, which none of my tools does; "
+                "run the command yourself with ! if you know it (try /tools)"
+            )
+        if KILL_INTENT.search(clause) and BULK.search(clause):
+            raise Unsure(
+                "I can stop one process at a time, by pid, not all of a kind; "
+                "ask 'is NAME running' to see their pids, then kill one"
+            )
+
+    def _check_reads_text(self, tool: str, clause: str) -> None:
+        """File tools see names, sizes and dates; asked what a file says, their answer
+        would look like one and be wrong."""
+        if tool in ("file_info", "find_files") and asks_file_text(clause, names_file(clause)):
+            raise Unsure(
+                f"{clause!r} asks what a file says; my file tools see only names, sizes and "
+                "dates - run a command you spell out, e.g. !wc -l FILE or !grep WORD FILES"
+            )
+
+    def _check_running_question(self, clause: str) -> None:
+        """ "is ghostsvcd running" with nothing of that name (or close to it) running: the
+        honest answer is that it is not, never a list of other processes."""
+        name = asked_if_running(clause)
+        if name is None or "process_info" not in self.registry or PID.search(clause):
+            return
+        if name.lower() in self.index.vocabulary or self._similar_processes(name):
+            return
+        raise Unsure(f"No process named {name!r} is running (checked the process list)")
 
     def _fitting(self, close: list[Match], clause: str) -> list[Match]:
         """Of tools that match about as well, those whose arguments the request states.
@@ -299,19 +370,38 @@ class RetrievalPlanner:
             return {**args, **{n: c[0] for n, c in choices.items()}}
         return {**args, **self._ask_fill(tool, clause, choices, outcome)}
 
-    def _fill_choices(self, tool: Tool, clause: str, args: dict[str, Any]) -> dict[str, list[str]]:
+    def _fill_choices(self, tool: Tool, clause: str, args: dict[str, Any]) -> dict[str, list[Any]]:
         """The allowed values of each missing required argument."""
         fields = tool.args_model.model_fields
         missing = [n for n, f in fields.items() if f.is_required() and n not in args]
         if tool.name == "process_info" and not args:
             # One of pid / name is needed; the only names worth choosing are running ones.
             return {"name": self._similar_processes(clause)}
+        if tool.name == "kill_process" and "pid" in missing:
+            return {"pid": self._pid_by_name(clause)}
         if NEVER_INVENTED & set(missing):
             raise Unsure(
                 f"I would use {tool.name}, but the request does not spell out the "
                 f"{' or '.join(missing)} - put it in backticks"
             )
-        return {name: candidates(clause) for name in missing}
+        return {n: path_candidates(clause) if n == "path" else candidates(clause) for n in missing}
+
+    def _pid_by_name(self, clause: str) -> list[int]:
+        """ "kill the stuckjob process": the pid when exactly one running process has a name
+        the request states; otherwise unsure, listing the pids to choose from."""
+        for name in names_in(clause, self.names()):
+            pids = pids_named(name)
+            if len(pids) == 1:
+                return pids
+            if pids:
+                listed = ", ".join(map(str, pids[:10]))
+                raise Unsure(
+                    f"{len(pids)} processes are named {name!r} (pids {listed}); say which pid"
+                )
+        raise Unsure(
+            "I would use kill_process, but the request names no pid or running process "
+            "(ask 'is NAME running' to check)"
+        )
 
     def _ask_fill(
         self, tool: Tool, clause: str, choices: dict[str, list[str]], outcome: PlanOutcome

@@ -23,9 +23,10 @@ if TYPE_CHECKING:
     from llmchain_os.tools.base import ToolRegistry
 
 SCRIPT_REQUEST = re.compile(
-    r"\b(?:write|make|create|generate|draft|give|need|want)\b(?:\s+\w+){0,4}?\s+"
+    r"\b(?:write|make|create|generate|draft|give|need|want|save)\b(?:\s+\w+){0,4}?\s+"
     r"(?:bash\s+|python3?\s+|shell\s+|cron\s+|small\s+|simple\s+)?script\b"
-    r"|\bscript\s+(?:that|to|which)\b",
+    # "a script to ...", not "schedule the greet script to run" (a saved one, by name)
+    r"|(?:^|\b(?:a|an)\s+(?:[\w-]+\s+){0,2}?)script\s+(?:that|to|which)\b",
     re.I,
 )
 RUN_IT = re.compile(
@@ -37,6 +38,24 @@ RUN_SAVED = re.compile(
     r"(?:script\s+([a-z0-9][a-z0-9-]{0,39})|([a-z0-9][a-z0-9-]{0,39})\s+script)\W*$",
     re.I,
 )
+
+
+GIVEN_NAME = re.compile(
+    r"\bscript\s+(?:called|named)\s+[\"'`]?([A-Za-z0-9][\w-]{0,39}?)(?:\.(?:sh|py|bash))?"
+    r"[\"'`]?(?=[\s,.;:!?]|$)",
+    re.I,
+)
+
+
+def given_name(text: str) -> tuple[str | None, str]:
+    """The name the request gives ("a script called disk-report"), and the request without
+    it: the name is the user's word for the script, not part of the chore ("count-logs"
+    must not pick the compress-logs template)."""
+    m = GIVEN_NAME.search(text)
+    if m is None:
+        return None, text
+    name = m.group(1).lower().replace("_", "-")
+    return name, f"{text[: m.start()]}script{text[m.end() :]}"
 
 
 def is_script_request(text: str) -> bool:
@@ -59,6 +78,21 @@ def saved_script_named(text: str, names: set[str]) -> str | None:
     if name is None and (bare := RUN_BARE.match(text.strip())):
         name = bare.group(1).lower() if shutil.which(bare.group(1)) is None else None
     return name if name in names else None
+
+
+def missing_script(text: str, names: set[str]) -> str | None:
+    """Why "run my saved script X" cannot be done when no saved script is called X.
+
+    Only the explicit forms ("the script X", "my X script", "saved script X") count: the
+    request is about the library, so running it as a shell command line would be a guess."""
+    m = RUN_SAVED.match(text.strip())
+    if m is None:
+        return None
+    name = (m.group(1) or m.group(2)).lower()
+    if name in names:
+        return None
+    saved = ", ".join(sorted(names)) if names else "none yet"
+    return f"No saved script is named {name!r} (saved scripts: {saved}); see 'llmos scripts list'"
 
 
 def _schedule(text: str) -> str | None:
@@ -108,9 +142,10 @@ def script_steps(text: str, model: BaseChatModel | None, registry: ToolRegistry)
     chore = RUN_IT.sub(" ", text)
     if when:
         chore = chore.replace(when, " ")
+    name, chore = given_name(chore)
     draft = draft_script(chore, model)
     args = {
-        "name": _unique_name(draft.name, draft.text),
+        "name": _unique_name(name or draft.name, draft.text),
         "language": draft.language,
         "text": draft.text,
         "description": draft.description,

@@ -1,6 +1,7 @@
 #@ description: Back up {{src}} to {{dest}} as a dated .tar.gz, keeping the newest {{keep}}
-#@ slots: src=path dest=path:~/backups keep=count:7
+#@ slots: src=path dest=path keep=count:7
 #@ name: backup
+#@ requires: back backup archive tar tarball snapshot
 #@ writes: dest
 #@ example: back up /srv to /backup every night
 #@ example: make me a backup script for /srv

@@ -1,6 +1,7 @@
 #@ description: List the {{count}} biggest files under {{dir}}
-#@ slots: dir=path:. count=count:10
+#@ slots: dir=path count=count:10
 #@ name: biggest-files
+#@ requires: big large huge space size
 #@ example: find the 10 biggest files in /var
 #@ example: write a script that lists the largest files under my home
 #@ example: show the top 20 largest files in /srv

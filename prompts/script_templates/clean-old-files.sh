@@ -1,6 +1,7 @@
 #@ description: Delete files under {{dir}} older than {{days}} days (lists them first)
 #@ slots: dir=path days=days:30
 #@ name: clean
+#@ requires: old older age day week month year prune purge stale
 #@ writes: dir
 #@ example: delete files older than 30 days in /tmp
 #@ example: write a script that removes old files from /var/tmp

@@ -1,6 +1,7 @@
 #@ description: gzip *.log files under {{dir}} older than {{days}} days
-#@ slots: dir=path:/var/log days=days:7
+#@ slots: dir=path days=days:7
 #@ name: compress-logs
+#@ requires: compress gzip zip
 #@ writes: dir
 #@ example: compress logs older than 7 days in /var/log
 #@ example: write a script that gzips old log files in /srv/app/logs

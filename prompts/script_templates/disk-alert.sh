@@ -1,6 +1,7 @@
 #@ description: Warn when the filesystem holding {{path}} is more than {{percent}}% full
-#@ slots: path=path:/ percent=percent:90
+#@ slots: path=path percent=percent:90
 #@ name: disk-alert
+#@ requires: alert warn complain notify threshold percent full
 #@ example: alert me when the disk is over 90% full
 #@ example: write a script that warns if / is more than 80 percent used
 #@ example: check disk usage of /var and complain above 85%

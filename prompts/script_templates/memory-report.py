@@ -1,6 +1,7 @@
 #@ description: Append a memory report (totals and the top {{count}} processes) to {{file}}
-#@ slots: file=path:~/memory-report.txt count=count:10
+#@ slots: file=path count=count:10
 #@ name: memory-report
+#@ requires: memory ram
 #@ writes: parent:file
 #@ example: write a memory report to a file
 #@ example: write a script that logs memory usage to /var/log/mem.log

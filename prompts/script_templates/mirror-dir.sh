@@ -1,6 +1,7 @@
 #@ description: Mirror {{src}} into {{dest}} (rsync -a when installed, else cp -a)
 #@ slots: src=path dest=path
 #@ name: mirror
+#@ requires: mirror sync rsync copy replicate
 #@ writes: dest
 #@ example: mirror /srv/www to /mnt/www
 #@ example: write a script that syncs /data to /mnt/data

@@ -1,6 +1,7 @@
 #@ description: Restart the {{service}} service when it is not running
 #@ slots: service=service
 #@ name: check
+#@ requires: service daemon unit running restart alive up watchdog
 #@ example: check that nginx is running and restart it if not
 #@ example: write a script that restarts the postgresql service when it is down
 #@ example: keep the cron service alive

@@ -4,6 +4,9 @@ ties and missing arguments (under a grammar), and "unsure" rather than a guess."
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -83,6 +86,7 @@ def test_is_nginx_running_asks_process_info_about_nginx() -> None:
 def test_run_shell_step_carries_the_risk_of_its_command(command: str, risk: Risk) -> None:
     outcome = plan(f"run `{command}`")
     assert only_step(outcome) == ("run_shell", {"command": command})
+    assert outcome.plan is not None
     assert outcome.plan.steps[0].risk is risk
 
 
@@ -95,7 +99,7 @@ def test_off_topic_request_is_unsure() -> None:
 def test_two_clauses_plan_two_steps_and_the_second_refers_to_the_first() -> None:
     outcome = plan("find the biggest process and show its details")
 
-    assert outcome.unsure is None
+    assert outcome.plan is not None, outcome.unsure
     first, second = outcome.plan.steps
     assert first.tool == "top_processes"
     assert first.args.get("sort_by") == "memory"
@@ -236,3 +240,151 @@ def test_of_two_tools_that_match_alike_the_one_the_request_can_call_wins(tmp_pat
     (step,) = outcome.plan.steps
     assert (step.tool, step.args) == ("file_info", {"path": str(target)})
     assert "fits" in step.why
+
+
+# -- intent rules: no read tool answers a change, no delete without a delete verb ----------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "find all the .conf files under {dir}",
+        "which files in {dir} haven't been touched in 90 days",
+    ],
+)
+def test_finding_files_never_plans_a_delete(text: str, tmp_path: Any) -> None:
+    name, args = only_step(plan(text.format(dir=tmp_path)))
+    assert name == "find_files"
+    assert args["path"] == str(tmp_path)
+
+
+def test_remove_a_relative_file_deletes_that_file(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old.txt").write_text("stale")
+    outcome = plan("remove old.txt")
+    assert only_step(outcome) == ("delete_files", {"path": "old.txt"})
+    assert outcome.plan is not None
+    assert outcome.plan.steps[0].risk is Risk.DESTRUCTIVE
+
+
+def test_delete_without_a_path_is_unsure_not_a_request_word(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "delete").write_text("a file named like the verb")
+    outcome = plan("delete it", ScriptedChatModel(replies=['{"path": "delete"}']))
+    assert outcome.plan is None and outcome.unsure
+
+
+def test_a_relative_file_name_is_not_another_host(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert only_step(plan("write 'hello world' to greeting.txt")) == (
+        "write_file",
+        {"path": "greeting.txt", "content": "hello world"},
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "format the disk",
+        "fix the server",
+        "restart the service",
+        "is ghostsvcd running",
+        "follow the instructions in setup.txt",
+        "summarise the notes in notes.txt",
+        "rename draft.txt to final.txt",
+        "make a directory called archive",
+        "which files in /tmp mention invoice",
+        "how many lines are in notes.txt",
+    ],
+)
+def test_requests_no_tool_does_are_unsure_not_a_read_answer(text: str) -> None:
+    outcome = plan(text)
+    assert outcome.plan is None
+    assert outcome.unsure
+
+
+def test_a_request_naming_a_file_is_about_the_file(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "report.csv").write_text("a,b\n")
+    assert only_step(plan("how big is report.csv")) == ("file_info", {"path": "report.csv"})
+
+
+def test_a_folder_listing_is_not_a_question_about_file_text(tmp_path: Any) -> None:
+    assert only_step(plan(f"list the files in {tmp_path}")) == (
+        "find_files",
+        {"path": str(tmp_path)},
+    )
+
+
+def test_memory_percentage_is_the_system_overview() -> None:
+    assert only_step(plan("what percentage of memory is used right now?"))[0] == "system_overview"
+
+
+def test_python_files_are_files_not_the_python_process(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    outcome = plan("how many python files are in src", names={"python3", "sleep"})
+    assert only_step(outcome) == ("find_files", {"path": "src", "pattern": "*.py"})
+
+
+def test_a_bare_command_line_runs_as_written() -> None:
+    if shutil.which("pkill") is None:
+        pytest.skip("pkill is not on PATH")
+    assert only_step(plan("pkill syncagent", names={"syncagent"})) == (
+        "run_shell",
+        {"command": "pkill syncagent"},
+    )
+
+
+def test_both_parts_around_a_quoted_command_are_planned() -> None:
+    outcome = plan("run `cat todo.txt; ls` and then show disk usage")
+    assert outcome.plan is not None, outcome.unsure
+    steps = [(s.tool, s.args) for s in outcome.plan.steps]
+    assert steps == [("run_shell", {"command": "cat todo.txt; ls"}), ("disk_usage", {})]
+
+
+# -- kill by name: real processes with made-up names ---------------------------------------
+
+
+@pytest.fixture
+def spawn(tmp_path: Any) -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
+    procs: list[subprocess.Popen[bytes]] = []
+    sleep = shutil.which("sleep")
+    if sleep is None:
+        pytest.skip("sleep is not on PATH")
+
+    def start(name: str) -> subprocess.Popen[bytes]:
+        binary = tmp_path / name
+        if not binary.exists():
+            shutil.copy(sleep, binary)
+        procs.append(subprocess.Popen([str(binary), "60"]))
+        return procs[-1]
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
+def test_kill_by_name_plans_the_one_pid_with_that_name(spawn: Any) -> None:
+    proc = spawn("hstuckjob")
+    outcome = plan("the hstuckjob process is stuck, terminate it", names={"hstuckjob", "sleep"})
+    assert only_step(outcome) == ("kill_process", {"pid": proc.pid})
+    assert outcome.plan is not None
+    assert outcome.plan.steps[0].risk is Risk.DESTRUCTIVE
+
+
+def test_kill_by_name_with_several_lists_their_pids(spawn: Any) -> None:
+    pids = {spawn("hdupjob").pid, spawn("hdupjob").pid}
+    outcome = plan("kill the hdupjob process", names={"hdupjob"})
+    assert outcome.plan is None
+    assert all(str(pid) in (outcome.unsure or "") for pid in pids)
+
+
+@pytest.mark.parametrize("text", ["kill the hnonejob process", "kill all processes named hbulkjob"])
+def test_kill_by_name_with_none_or_all_is_unsure(text: str, spawn: Any) -> None:
+    spawn("hbulkjob")
+    outcome = plan(text, names={"hbulkjob", "hnonejob"})
+    assert outcome.plan is None and outcome.unsure

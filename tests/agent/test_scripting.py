@@ -8,6 +8,7 @@ import shutil
 import stat
 import tarfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,17 @@ from llmchain_os.agent.plan import Plan, Step, StepStatus
 from llmchain_os.agent.planner import RetrievalPlanner
 from llmchain_os.agent.policy import Decision, Policy
 from llmchain_os.agent.request import Request
+from llmchain_os.agent.script_slots import find_days, find_message
 from llmchain_os.agent.script_steps import edited_step, is_script_request, script_steps
 from llmchain_os.agent.scripting import (
     MAX_TOKENS,
     MODEL_NOTE,
     Draft,
     DraftError,
+    Slot,
+    draft_flaw,
     draft_script,
-    find_days,
+    fill_slots,
     load_templates,
     strip_fences,
 )
@@ -200,19 +204,19 @@ def test_a_template_without_a_needed_path_asks_for_it() -> None:
 
 def test_no_template_and_no_model_is_an_error() -> None:
     with pytest.raises(DraftError, match="no model"):
-        draft_script("write a script that prints hello world", None)
+        draft_script("write a script that lists the mounted filesystems", None)
 
 
 def test_the_model_drafts_what_no_template_fits() -> None:
-    model = ScriptedChatModel(replies=["Sure!\n```bash\necho hello world\n```\nEnjoy."])
-    draft = draft_script("write a script that prints hello world", model)
+    model = ScriptedChatModel(replies=["Sure!\n```bash\nfindmnt -l\n```\nEnjoy."])
+    draft = draft_script("write a script that lists the mounted filesystems", model)
     assert draft.source == "model"
-    assert draft.text == "#!/usr/bin/env bash\necho hello world\n"
+    assert draft.text == "#!/usr/bin/env bash\nfindmnt -l\n"
     assert draft.description.startswith(MODEL_NOTE)
     messages, kwargs = model.history[0]
     assert kwargs["max_tokens"] == MAX_TOKENS
     assert "bash" in str(messages[0].content)
-    assert messages[1].content == "write a script that prints hello world"
+    assert messages[1].content == "write a script that lists the mounted filesystems"
 
 
 def test_strip_fences_handles_an_unclosed_fence() -> None:
@@ -222,8 +226,15 @@ def test_strip_fences_handles_an_unclosed_fence() -> None:
 
 @pytest.mark.model
 def test_the_real_embedded_model_drafts_a_linted_classified_script(local_model: Any) -> None:
-    draft = draft_script("write a script that prints a friendly greeting banner", local_model)
+    """The 135M model's draft passes the gate or is refused with the reason; either way
+    nothing unusable reaches the person (it often runs on, repeating one comment)."""
+    try:
+        draft = draft_script("write a script that prints a friendly greeting banner", local_model)
+    except DraftError as exc:
+        assert "not usable" in str(exc)
+        return
     assert draft.source == "model" and draft.text.startswith("#!")
+    assert draft_flaw(draft.text, draft.language) is None
     rv = review(draft.text, draft.language)
     assert rv.lint.tools  # the linters ran on it; its quality is not what is tested here
     assert isinstance(rv.worst.risk, Risk)
@@ -255,13 +266,15 @@ def test_planner_saves_runs_and_schedules_with_refs() -> None:
 
 def test_planner_is_unsure_when_the_draft_cannot_be_made() -> None:
     planner = RetrievalPlanner(builtin_registry(), None, names=set)
-    outcome = planner.plan(Request("write a script that prints hello world"))
+    outcome = planner.plan(Request("write a script that lists the mounted filesystems"))
     assert outcome.plan is None and "no model" in (outcome.unsure or "")
 
 
 def test_a_model_written_script_needs_consent_even_with_yes() -> None:
-    model = ScriptedChatModel(replies=["```bash\necho hi\n```"])
-    steps = script_steps("write a script that says hi and run it", model, builtin_registry())
+    model = ScriptedChatModel(replies=["```bash\nfindmnt -l\n```"])
+    steps = script_steps(
+        "write a script that lists the mounted filesystems and run it", model, builtin_registry()
+    )
     assert all(s.needs_consent for s in steps)
     decision = Policy(auto_write=True, auto_destructive=True).check(
         steps[0],
@@ -368,3 +381,136 @@ def test_the_planner_runs_and_shows_saved_scripts_by_name() -> None:
             assert step.args == {"name": "backup-srv"}
     outcome = planner.plan(Request("run uptime"))  # a program, not a script
     assert outcome.plan is not None and outcome.plan.steps[0].tool == "run_shell"
+
+
+# -- which template, and only with the paths the request states ----------------------------
+def test_no_template_has_a_default_path_and_a_missing_path_is_asked_for() -> None:
+    for template in load_templates().values():
+        assert all(s.default is None for s in template.slots if s.kind == "path"), template.name
+    with pytest.raises(DraftError, match="dir"):
+        draft_script("write a script to compress old logs", None)  # never /var/log
+
+
+def test_a_path_default_in_a_header_is_ignored_all_the_same() -> None:
+    template = load_templates()["compress-logs"]
+    planted = replace(template, slots=[Slot("dir", "path", "/var/log"), Slot("days", "days", "7")])
+    with pytest.raises(DraftError, match="dir"):
+        fill_slots(planted, "gzip logs older than 3 days")
+    assert fill_slots(planted, "gzip logs in /srv/logs")["days"] == "7"  # numbers may default
+
+
+@pytest.mark.parametrize(
+    ("request_text", "template"),
+    [
+        ("create a script that renames app.log to app.log.1", "rename-file"),
+        ("create a script that counts the .log files in /srv/logs", "count-files"),
+        ("write a script that compresses old logs in /srv/logs", "compress-logs"),
+        ("save a script that deletes the .tmp files in /srv/tmp", "delete-matching"),
+        ("write a script that prints the disk usage of /", "disk-usage"),
+    ],
+)
+def test_the_template_is_the_one_whose_purpose_the_request_states(
+    request_text: str, template: str
+) -> None:
+    assert checked(request_text).template == template
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "create a script that renames the logs",  # rename, but no paths: not compress-logs
+        "write a script that appends the date to /srv/heartbeat.log",
+        "write a script that deletes everything in my home directory",  # not backup-dir
+    ],
+)
+def test_a_request_no_template_does_gets_none(request_text: str) -> None:
+    with pytest.raises(DraftError):
+        draft = draft_script(request_text, None)
+        pytest.fail(f"{request_text!r} got the {draft.template} template")
+
+
+def test_rename_renames_and_never_overwrites(tmp_path: Path) -> None:
+    (tmp_path / "app.log").write_text("old lines\n")
+    draft = checked("create a script that renames app.log to app.log.1")
+    assert run_draft(draft, tmp_path).exit_code == 0
+    assert (tmp_path / "app.log.1").read_text() == "old lines\n"
+    (tmp_path / "app.log").write_text("new\n")
+    refused = run_draft(draft, tmp_path)
+    assert refused.exit_code == 1 and "already exists" in refused.stderr
+    assert (tmp_path / "app.log.1").read_text() == "old lines\n"
+
+
+def test_count_and_delete_by_pattern_touch_only_matching_files(tmp_path: Path) -> None:
+    for name in ("a.log", "b.log", "c.txt", "sub/d.log"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("x")
+    counted = run_draft(checked(f"a script that counts the .log files in {tmp_path}"), tmp_path)
+    assert counted.stdout.strip() == "2", counted.stderr
+    run_draft(checked(f"write a script that deletes the *.log files in {tmp_path}"), tmp_path)
+    assert sorted(p.name for p in tmp_path.rglob("*.*")) == ["c.txt", "d.log", "script.sh"]
+
+
+def test_a_spelled_out_message_is_printed_literally(tmp_path: Path) -> None:
+    draft = checked("write a script that says 'hi $(touch pwned)'")
+    assert run_draft(draft, tmp_path).stdout == "hi $(touch pwned)\n"
+    assert not (tmp_path / "pwned").exists()
+    assert find_message("save a script that prints hello world") == "hello world"
+    for described in ("prints the number of cpu cores", "prints free memory", "prints a banner"):
+        assert find_message(f"write a script that {described}") is None, described
+
+
+# -- the model's draft, behind a gate --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("reply", "flaw"),
+    [
+        ("```bash\n# rename it\n" + "# replace app.log\n" * 6 + "```", "repeats"),
+        ('```bash\necho "Re-name app.log to app.log.1"\n```', "only prints"),
+        ("```bash\n# TODO\n```", "no commands"),
+        ("```bash\nif then fi (\n```", "parse"),
+    ],
+)
+def test_an_unusable_model_draft_is_refused_not_offered(reply: str, flaw: str) -> None:
+    model = ScriptedChatModel(replies=[reply])
+    with pytest.raises(DraftError, match=flaw):
+        draft_script("write a script that lists the mounted filesystems", model)
+
+
+# -- names, and scripts by name --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("request_text", "name"),
+    [
+        ("save a script named greet that prints hello world", "greet"),
+        (
+            "write a script called disk-report that prints the disk usage of / and save it",
+            "disk-report",
+        ),
+        (
+            "save a bash script named cleanup-tmp.sh that deletes the .tmp files in /srv/t",
+            "cleanup-tmp",
+        ),
+        ("create a script named count-logs that counts the .log files in /srv/logs", "count-logs"),
+    ],
+)
+def test_the_name_the_request_gives_is_the_saved_name(request_text: str, name: str) -> None:
+    steps = script_steps(request_text, None, builtin_registry())
+    assert steps[0].args["name"] == name
+
+
+def test_a_missing_saved_script_is_unsure_and_lists_the_saved_ones() -> None:
+    ScriptLibrary().save("greet", "#!/bin/bash\necho hi\n", "bash", "")
+    planner = RetrievalPlanner(builtin_registry(), None, names=set)
+    outcome = planner.plan(Request("run my saved script nightly-report"))
+    assert outcome.plan is None
+    assert "nightly-report" in (outcome.unsure or "") and "greet" in (outcome.unsure or "")
+    assert not is_script_request("schedule the greet script to run every day at 2am")
+
+
+def test_a_named_machine_fact_is_printed_by_a_fixed_template(tmp_path: Path) -> None:
+    draft = checked("write a python script that prints the number of cpu cores")
+    assert draft.template == "system-fact" and draft.name == "print-cpus"
+    assert assess_script(draft.text, draft.language).risk is Risk.READ  # no socket: not remote
+    assert run_draft(draft, tmp_path).stdout.strip() == str(os.cpu_count())
+    hostname = run_draft(checked("a script that shows the hostname"), tmp_path)
+    assert hostname.stdout.strip() == os.uname().nodename
+    with pytest.raises(DraftError, match="no model"):  # a fact it does not know
+        draft_script("write a script that prints my ip address", None)

@@ -165,3 +165,21 @@ def test_list_and_show() -> None:
     assert "uptime" in shown.text and "lint" in shown.review and "risk: read" in shown.review
     with pytest.raises(ToolError, match="No saved script"):
         show.call(show.parse_args({"name": "nope"}))
+
+
+def test_a_script_saved_by_name_from_a_request_runs_by_name() -> None:
+    """ "save a script named greet that prints hello world", then "run the greet script":
+    planned, saved and run for real (the run once fell to run_shell: greet was never saved)."""
+    from llmchain_os.agent.planner import RetrievalPlanner
+    from llmchain_os.agent.request import Request
+
+    planner = RetrievalPlanner(builtin_registry(), None, names=set)
+    saved = planner.plan(Request("save a script named greet that prints hello world"))
+    assert saved.plan is not None, saved.unsure
+    assert finished(execute(*saved.plan.steps)).kind is EventKind.STEP_DONE
+    run = planner.plan(Request("run the greet script"))
+    assert run.plan is not None and run.plan.steps[0].tool == "run_script", run.unsure
+    events = execute(*run.plan.steps)
+    assert finished(events).kind is EventKind.STEP_DONE, finished(events).text
+    chunks = [e.text for e in events if e.kind is EventKind.OUTPUT_CHUNK]
+    assert "hello world" in "".join(chunks)
