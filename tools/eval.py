@@ -109,7 +109,12 @@ def isolate(opts: argparse.Namespace, argv: list[str]) -> None:
         print("eval: bubblewrap missing or not allowed here; no read-only namespace", flush=True)
         return
     assert bwrap is not None
-    binds = ["--ro-bind-try", d, d] if (d := os.path.dirname(os.path.abspath(opts.tasks))) else []
+    # The private /tmp hides a checkout, a venv or a working folder that lives under /tmp:
+    # bring them back, read-only, before the writable report folder.
+    keep = dict.fromkeys([str(ROOT), sys.prefix, os.getcwd()])
+    binds = [arg for place in keep for arg in ("--ro-bind-try", place, place)]
+    if d := os.path.dirname(os.path.abspath(opts.tasks)):
+        binds += ["--ro-bind-try", d, d]
     if opts.json:
         out = opts.json.resolve().parent
         out.mkdir(parents=True, exist_ok=True)
