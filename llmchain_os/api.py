@@ -191,6 +191,19 @@ class Session:
         return self._planner
 
     # -- requests -----------------------------------------------------------------------
+    def _executor(
+        self, approve: Approver, dry_run: bool, policy: Policy | None, request: str
+    ) -> Executor:
+        """One executor per request, writing to this session's audit log."""
+        return Executor(
+            self.registry,
+            policy or Policy(),
+            approve,
+            dry_run,
+            audit=self.audit_log(),
+            request=request,
+        )
+
     def handle(
         self,
         text: str | bytes,
@@ -204,14 +217,7 @@ class Session:
         except RequestError as exc:
             yield Event(kind=EventKind.ERROR, text=str(exc), data={"exit_code": ExitCode.USAGE})
             return
-        executor = Executor(
-            self.registry,
-            policy or Policy(),
-            approve,
-            dry_run,
-            audit=self.audit_log(),
-            request=request.text,
-        )
+        executor = self._executor(approve, dry_run, policy, request.text)
         try:
             yield from self._handle(request, executor)
         except ModelError as exc:
@@ -317,22 +323,13 @@ class Session:
     ) -> Iterator[Event]:
         """One tool call the user named outright (``llmos jobs rm``): still through the
         policy and into the audit log, like any planned step."""
-        executor = Executor(
-            self.registry,
-            policy or Policy(),
-            approve,
-            dry_run,
-            audit=self.audit_log(),
-            request=request,
-        )
+        executor = self._executor(approve, dry_run, policy, request)
         step = Step(tool=tool, args=args, risk=self.registry.risk_of(tool, args), why="named")
         yield from executor.execute(Plan(steps=[step], source="user"))
 
     def run_command(self, command: str, approve: Approver = decline_all) -> Iterator[Event]:
         """``!cmd`` in the shell: the user's own command line, still through the policy."""
-        executor = Executor(
-            self.registry, Policy(), approve, audit=self.audit_log(), request=f"!{command}"
-        )
+        executor = self._executor(approve, False, None, f"!{command}")
         args = {"command": command}
         risk = self.registry.risk_of("run_shell", args)
         plan = Plan(
