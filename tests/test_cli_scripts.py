@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from llmchain_os.scripts.library import ScriptLibrary
-from llmchain_os.scripts.schedule import Job, store_jobs
+from llmchain_os.scripts.schedule import store_jobs
+from tests.helpers import approved_job
 
 TOUCH = "#!/bin/bash\ntouch ./ran\necho touched\n"
 DELETE = "#!/bin/bash\nrm -f -- ./victim\necho removed\n"
@@ -63,23 +64,16 @@ def test_dry_run_explains_and_runs_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "ran").exists()
 
 
-def _job(job_id: str, script: str, sha: str) -> Job:
-    return Job(
-        id=job_id,
-        script=script,
-        sha256=sha,
-        cron="0 2 * * *",
-        words="every day at 02:00",
-        created="2026-01-01T00:00:00+00:00",
-        command="true",
-    )
-
-
 def test_job_runs_only_while_the_approved_text_is_unchanged(tmp_path: Path) -> None:
     lib = ScriptLibrary()
     record = lib.save("deleter", DELETE, "bash", "")
     lib.save("other", TOUCH, "bash", "")
-    store_jobs({"j1": _job("j1", "deleter", record.sha256), "j2": _job("j2", "other", "0" * 64)})
+    store_jobs(
+        {
+            "j1": approved_job("j1", "deleter", record.sha256),
+            "j2": approved_job("j2", "other", "0" * 64),
+        }
+    )
     nojob = llmos(tmp_path, "run", "deleter", "--job", "zzz")
     assert nojob.returncode == 3 and "No job" in nojob.stderr
     wrong = llmos(tmp_path, "run", "deleter", "--job", "j2")

@@ -327,14 +327,9 @@ def test_editing_at_approval_reruns_the_check_then_saves_the_edit(
 def test_repl_approval_e_edits_then_asks_again_and_scripts_lists_it(
     editor: Path, tmp_path: Path
 ) -> None:
-    import threading
-
-    from prompt_toolkit.input import create_pipe_input
-    from prompt_toolkit.output import DummyOutput
-
     from llmchain_os.api import Session
     from llmchain_os.config import Settings
-    from llmchain_os.repl.app import Environment, Shell, string_console
+    from tests.helpers import drive
 
     session = Session(Settings(), model=ScriptedChatModel())
     keys = [
@@ -345,17 +340,8 @@ def test_repl_approval_e_edits_then_asks_again_and_scripts_lists_it(
         "/scripts show backup-srv\n",
         "\x04",
     ]
-    console = string_console(width=200)
-    with create_pipe_input() as pipe:
-        env = Environment(
-            input=pipe, output=DummyOutput(), console=console, history_path=tmp_path / "h"
-        )
-        writer = threading.Thread(target=lambda: [pipe.send_text(k) for k in keys], daemon=True)
-        writer.start()
-        assert Shell(session, env).run() == 0
-        writer.join()
-    out = console.file.getvalue()
-    assert "Traceback" not in out
+    code, out = drive(session, tmp_path / "h", *keys, width=200)
+    assert code == 0
     assert "   1 | #!/usr/bin/env bash" in out  # the plan shows the script itself
     assert "keep=1" in ScriptLibrary().text("backup-srv")
     assert "Saved script backup-srv" in out

@@ -7,20 +7,17 @@ Every script ends with Ctrl-D, which leaves the shell.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
 
 from llmchain_os.api import Session
 from llmchain_os.config import Settings
-from llmchain_os.repl.app import Environment, Shell, string_console
 from llmchain_os.tools.base import builtin_registry
 from llmchain_os.tools.units import human_bytes
+from tests.helpers import drive
 
 pytestmark = pytest.mark.model
 
@@ -37,21 +34,6 @@ def paste(text: str) -> str:
 @pytest.fixture
 def session(local_model: Any) -> Session:
     return Session(Settings(n_threads=1), model=local_model)
-
-
-def drive(session: Session, history: Path, *keys: str) -> tuple[int, str]:
-    """Run a Shell on ``keys``; returns its exit status and everything it printed."""
-    console = string_console()
-    with create_pipe_input() as pipe:
-        env = Environment(input=pipe, output=DummyOutput(), console=console, history_path=history)
-        shell = Shell(session, env)
-        writer = threading.Thread(target=lambda: [pipe.send_text(k) for k in keys], daemon=True)
-        writer.start()
-        code = shell.run()
-        writer.join()
-    text = console.file.getvalue()
-    assert "Traceback" not in text
-    return code, text
 
 
 def lines(text: str) -> list[str]:

@@ -14,7 +14,8 @@ from llmchain_os.api import ChainResult, Session, undo_last
 from llmchain_os.config import Settings
 from llmchain_os.safety.audit import AuditLog
 from llmchain_os.scripts.library import ScriptLibrary
-from llmchain_os.scripts.schedule import Job, store_jobs
+from llmchain_os.scripts.schedule import store_jobs
+from tests.helpers import approved_job
 
 TOUCH = "#!/bin/bash\ntouch ./ran\necho touched\n"
 
@@ -33,18 +34,6 @@ def _llmos(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _entries(tool: str) -> list[tuple[str, str | None]]:
     return [(e.status, e.approved_by) for e in AuditLog().read().entries if e.tool == tool]
-
-
-def _job(job_id: str, script: str, sha: str) -> Job:
-    return Job(
-        id=job_id,
-        script=script,
-        sha256=sha,
-        cron="0 2 * * *",
-        words="every day at 02:00",
-        created="2026-01-01T00:00:00+00:00",
-        command="true",
-    )
 
 
 def test_undo_is_logged(tmp_path: Path) -> None:
@@ -66,9 +55,9 @@ def test_scripts_rm_is_logged(tmp_path: Path) -> None:
     assert _entries("remove_script") == [("started", "user"), ("done", "user")]
 
 
-def test_a_job_run_is_logged_as_approved_by_the_job(tmp_path: Path) -> None:
+def test_a_job_run_is_logged_as_approved_by_theapproved_job(tmp_path: Path) -> None:
     record = ScriptLibrary().save("toucher", TOUCH, "bash", "")
-    store_jobs({"j1": _job("j1", "toucher", record.sha256)})
+    store_jobs({"j1": approved_job("j1", "toucher", record.sha256)})
     ran = _llmos(tmp_path, "scripts", "run", "toucher", "--job", "j1")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert _entries("run_script") == [("started", "job j1"), ("done", "job j1")]
@@ -95,7 +84,7 @@ def test_a_job_does_not_run_text_swapped_in_after_its_check(
     from llmchain_os.cli import main
 
     record = ScriptLibrary().save("toucher", TOUCH, "bash", "")
-    store_jobs({"j1": _job("j1", "toucher", record.sha256)})
+    store_jobs({"j1": approved_job("j1", "toucher", record.sha256)})
     check = scripts_cli._job_refusal
 
     def check_then_swap(opts: object) -> str | None:

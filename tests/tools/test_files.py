@@ -394,29 +394,16 @@ def test_the_shell_asks_with_the_effect_deletes_on_yes_and_slash_undo_restores(
     logs: Path, tmp_path: Path
 ) -> None:
     """The real REPL on pipe input; a scripted model that is never asked (retrieval plans)."""
-    import threading
-
-    from prompt_toolkit.input import create_pipe_input
-    from prompt_toolkit.output import DummyOutput
-
     from llmchain_os.config import Settings
-    from llmchain_os.repl.app import Environment, Shell, string_console
     from tests.fakes import ScriptedChatModel
+    from tests.helpers import drive
 
     session = api.Session(
         Settings(n_threads=1, planner="retrieval", answer="facts"), model=ScriptedChatModel()
     )
     keys = [f"delete the log files older than 30 days in {logs}\n", "y\n", "/undo\n", "\x04"]
-    console = string_console()
-    with create_pipe_input() as pipe:
-        env = Environment(
-            input=pipe, output=DummyOutput(), console=console, history_path=tmp_path / "h"
-        )
-        writer = threading.Thread(target=lambda: [pipe.send_text(k) for k in keys], daemon=True)
-        writer.start()
-        assert Shell(session, env).run() == 0
-        writer.join()
-    text = console.file.getvalue()
+    code, text = drive(session, tmp_path / "h", *keys)
+    assert code == 0
 
     assert "delete_files(" in text and "(/undo restores)" in text
     assert "Moved 2 paths (3.9 KiB) to the trash" in text
