@@ -8,7 +8,6 @@ layer's parsers, and the script's worst risk: the one its run is asked as.
 
 from __future__ import annotations
 
-import importlib
 import re
 import shutil
 import subprocess
@@ -168,14 +167,6 @@ def _as_line_risk(item: Any) -> LineRisk:
     return LineRisk(int(item.line), str(item.text), a.risk, a.reason, a.denied)
 
 
-def _safety(module: str, name: str) -> Any:
-    """A function of the safety layer, or None where this build does not have it yet."""
-    try:
-        return getattr(importlib.import_module(f"llmchain_os.safety.{module}"), name, None)
-    except ImportError:
-        return None
-
-
 def _without_shebang(text: str) -> str:
     """The script as the classifier should read it: whole-line comments (the #! line too,
     which is a comment to ``bash PATH``) blanked, so line numbers stay right."""
@@ -183,58 +174,35 @@ def _without_shebang(text: str) -> str:
 
 
 def _bash_lines(text: str) -> list[LineRisk]:
-    text = _without_shebang(text)
-    explain = _safety("commands", "explain_script")
-    if explain is not None:
-        return [_as_line_risk(item) for item in explain(text)]
-    from llmchain_os.safety.commands import classify_command
+    from llmchain_os.safety.commands import explain_script
 
-    out = []  # no per-command explainer in this build: line by line, which is coarser
-    for i, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if line and not line.startswith("#"):
-            a = classify_command(line)
-            out.append(LineRisk(i, line, a.risk, a.reason, a.denied))
-    return out
+    return [_as_line_risk(item) for item in explain_script(_without_shebang(text))]
 
 
 def _python_lines(text: str) -> list[LineRisk]:
-    explain = _safety("python_risk", "explain_python")
-    return [_as_line_risk(item) for item in explain(text)] if explain is not None else []
+    from llmchain_os.safety.python_risk import explain_python
+
+    return [_as_line_risk(item) for item in explain_python(text)]
 
 
 def _whole(text: str, language: str) -> Assessment:
+    """The script's risk: the worst of the same parts the line-by-line review lists, so it is
+    never read unless every line is read (the classifiers take the worst of their parts)."""
     if language == "bash":
         from llmchain_os.safety.commands import classify_command
 
         return classify_command(_without_shebang(text))
-    classify = _safety("python_risk", "classify_python")
-    if classify is None:
-        return Assessment(
-            Risk.DESTRUCTIVE, "Python scripts are not analysed in this build: read it first"
-        )
-    result: Assessment = classify(text)
-    return result
+    from llmchain_os.safety.python_risk import classify_python
 
-
-def _worst(text: str, language: str, lines: list[LineRisk]) -> Assessment:
-    """The script's risk: never read unless every line is read, and never below its parts."""
-    whole = _whole(text, language)
-    for item in lines:
-        if whole.denied:
-            break
-        if item.denied or item.risk.rank > whole.risk.rank:
-            whole = Assessment(item.risk, f"line {item.line}: {item.reason}", item.denied)
-    return whole
+    return classify_python(text)
 
 
 def review(text: str, language: str) -> ScriptReview:
     """Lint ``text`` and explain it line by line; runs nothing of the script itself."""
     lines = _bash_lines(text) if language == "bash" else _python_lines(text)
-    return ScriptReview(language, lint(text, language), lines, _worst(text, language, lines))
+    return ScriptReview(language, lint(text, language), lines, _whole(text, language))
 
 
 def assess_script(text: str, language: str) -> Assessment:
     """The script's worst risk without running the linters (cheap: asked at every check)."""
-    lines = _bash_lines(text) if language == "bash" else _python_lines(text)
-    return _worst(text, language, lines)
+    return _whole(text, language)
