@@ -27,3 +27,21 @@ def state_dir() -> Path:
 
 def config_file() -> Path:
     return Path(os.environ.get("LLMOS_CONFIG") or config_dir() / "config.toml")
+
+
+def atomic_write(path: Path, data: str, mode: int) -> None:
+    """Write to a temp file in the same folder, fsync, then rename over ``path``: a reader
+    sees the old file or the new one, never half of one."""
+    import tempfile  # off the prompt's import path
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -77,15 +77,6 @@ def _show(opts: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _ask_tty(step: Step, decision: Decision) -> bool:
-    from llmchain_os.agent.policy import is_yes
-
-    try:
-        return is_yes(input(decision.question(step)))
-    except (EOFError, KeyboardInterrupt):
-        return False
-
-
 def _job_refusal(opts: argparse.Namespace) -> str | None:
     """Why ``--job`` may not run this script now; None when the job still vouches for it."""
     from llmchain_os.scripts.library import ScriptLibrary
@@ -112,6 +103,8 @@ def _run(opts: argparse.Namespace, settings: Settings) -> int:
     from llmchain_os.scripts.library import ScriptLibrary
 
     ScriptLibrary().get(opts.name)  # a missing script is one plain line, not a failed step
+    from llmchain_os.cli import _ask_tty  # cli imports this module lazily: no cycle
+
     approve: Any = _ask_tty if sys.stdin.isatty() else decline_all
     if opts.job:
         refusal = _job_refusal(opts)

@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from llmchain_os.paths import state_dir
+from llmchain_os.safety.programs import short
 from llmchain_os.safety.redact import redact_data
 
 T = TypeVar("T")
@@ -273,14 +274,9 @@ def entry_row(entry: AuditEntry, width: int = 60) -> list[str]:
         entry.risk,
         status,
         entry.approved_by or "",
-        _cut(entry.command(), width),
-        _cut(entry.request, width),
+        short(entry.command(), width),
+        short(entry.request, width),
     ]
-
-
-def _cut(text: str, width: int) -> str:
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= width else one_line[: width - 3] + "..."
 
 
 def audit_report(

@@ -238,12 +238,7 @@ class TrashWriter:
 
 
 def _write_manifest(folder: Path, batch: TrashBatch) -> None:
-    tmp = folder / f".{MANIFEST}.tmp"
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(batch.model_dump_json(indent=1))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, folder / MANIFEST)
+    paths.atomic_write(folder / MANIFEST, batch.model_dump_json(indent=1), 0o600)
 
 
 def list_batches(root: Path | None = None) -> list[TrashBatch]:

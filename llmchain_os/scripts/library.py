@@ -12,9 +12,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from llmchain_os.paths import atomic_write
 from llmchain_os.tools.base import ToolError
 
 Language = Literal["bash", "python"]
@@ -75,21 +74,6 @@ def check_name(name: str) -> str:
     return name
 
 
-def _atomic_write(path: Path, data: str, mode: int) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class ScriptLibrary:
     """Saved scripts by name; ``root`` defaults to paths.data_dir()/"scripts"."""
 
@@ -119,7 +103,7 @@ class ScriptLibrary:
     def _store(self, records: dict[str, ScriptRecord]) -> None:
         self._ensure_root()
         data = {name: rec.model_dump() for name, rec in sorted(records.items())}
-        _atomic_write(self.root / INDEX, json.dumps(data, indent=2) + "\n", 0o600)
+        atomic_write(self.root / INDEX, json.dumps(data, indent=2) + "\n", 0o600)
 
     def _ensure_root(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -158,7 +142,7 @@ class ScriptLibrary:
         old = records.get(name)
         if old is not None and old.path != str(path):
             Path(old.path).unlink(missing_ok=True)  # the language changed: drop the old file
-        _atomic_write(path, text, 0o700)
+        atomic_write(path, text, 0o700)
         record = ScriptRecord(
             name=name,
             description=description,
@@ -178,9 +162,7 @@ class ScriptLibrary:
         """The record of ``name``; raises ScriptNotFound saying how to list the others."""
         record = self._load().get(name)
         if record is None:
-            raise ScriptNotFound(
-                f"No saved script named {name!r} - 'llmos scripts list' shows them"
-            )
+            raise _not_found(name)
         return record
 
     def text(self, name: str) -> str:
@@ -205,9 +187,7 @@ class ScriptLibrary:
         records = self._load()
         record = records.pop(name, None)
         if record is None:
-            raise ScriptNotFound(
-                f"No saved script named {name!r} - 'llmos scripts list' shows them"
-            )
+            raise _not_found(name)
         Path(record.path).unlink(missing_ok=True)
         self._store(records)
 
@@ -219,9 +199,7 @@ class ScriptLibrary:
     def _record_run(self, name: str, result: str) -> None:
         records = self._load()
         if name not in records:
-            raise ScriptNotFound(
-                f"No saved script named {name!r} - 'llmos scripts list' shows them"
-            )
+            raise _not_found(name)
         records[name] = records[name].model_copy(
             update={"last_run": now_iso(), "last_result": result}
         )

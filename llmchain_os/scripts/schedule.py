@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from llmchain_os.paths import data_dir
+from llmchain_os.paths import atomic_write, data_dir
 from llmchain_os.scripts.cron import ScheduleError, describe, parse_schedule
 from llmchain_os.tools.base import ToolError
 
@@ -164,16 +164,9 @@ def store_jobs(jobs: dict[str, Job], path: Path | None = None) -> None:
     path = path or jobs_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     data = {"jobs": [j.model_dump() for j in sorted(jobs.values(), key=lambda j: j.created)]}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(data, indent=2) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(data, indent=2) + "\n", 0o600)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise JobError(f"cannot write the jobs file {path}: {exc}") from None
 
 

@@ -181,13 +181,7 @@ def job_lines(scheduler: Scheduler | None = None) -> list[str]:
     """``llmos jobs``: a plain table of the jobs, then what disagrees and what to know."""
     out = job_list((scheduler or Scheduler()).list())
     table = out.table()
-    lines = [] if table else ["no scheduled jobs"]
-    if table is not None:
-        widths = [
-            max(len(str(c)) for c in col) for col in zip(table.columns, *table.rows, strict=True)
-        ]
-        for row in [table.columns, *table.rows]:
-            lines.append(
-                "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-            )
+    from llmchain_os.safety.audit import plain_table
+
+    lines = plain_table(table.columns, table.rows) if table else ["no scheduled jobs"]
     return lines + [f"! {p}" for p in out.problems] + [f"note: {n}" for n in out.notes]
