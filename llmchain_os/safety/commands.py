@@ -58,6 +58,7 @@ from llmchain_os.safety.programs import (
     short,
     unwrap,
     worse,
+    worst_of,
 )
 from llmchain_os.safety.risk import Assessment, Risk
 
@@ -119,7 +120,8 @@ def explain_script(text: str) -> list[CommandRisk]:
 def _judge(text: str, depth: int) -> Assessment:
     if depth > MAX_DEPTH:
         return Assessment(Risk.DESTRUCTIVE, "nested shells too deep to check", denied=True)
-    return _worst([_placed(e).assessment for e in _Walker(text, depth).explain()])
+    entries = [_placed(e).assessment for e in _Walker(text, depth).explain()]
+    return worst_of(entries, read("does nothing"))
 
 
 def _placed(entry: CommandRisk) -> CommandRisk:
@@ -128,16 +130,6 @@ def _placed(entry: CommandRisk) -> CommandRisk:
         return entry
     place = sensitive_operand(entry.text)
     return entry if place is None else CommandRisk(entry.line, entry.text, place)
-
-
-def _worst(assessments: list[Assessment]) -> Assessment:
-    """The worst of several; among equals the first, so a read keeps its own reason."""
-    if not assessments:
-        return read("does nothing")
-    worst = assessments[0]
-    for assessment in assessments[1:]:
-        worst = worse(worst, assessment)
-    return worst
 
 
 def _prepare(text: str) -> tuple[str, set[int]]:
@@ -225,7 +217,7 @@ class _Walker:
         saved, self.entries = self.entries, []
         self._top(node)
         found, self.entries = self.entries, saved
-        return _worst([entry.assessment for entry in found])
+        return worst_of([entry.assessment for entry in found], read("does nothing"))
 
     def _function(self, node: Any) -> None:
         name = node.parts[0].word
@@ -246,12 +238,11 @@ class _Walker:
         if node.kind == "command":
             return self._command(node, [])
         parts = _kids(node)
-        return _worst(
-            [
-                self._command(part, parts[:i]) if part.kind == "command" else self._inner(part)
-                for i, part in enumerate(parts)
-            ]
-        )
+        judged = [
+            self._command(part, parts[:i]) if part.kind == "command" else self._inner(part)
+            for i, part in enumerate(parts)
+        ]
+        return worst_of(judged, read("does nothing"))
 
     # -- one simple command ------------------------------------------------------------------
 

@@ -169,6 +169,17 @@ def worse(a: Assessment, b: Assessment) -> Assessment:
     return b if b.risk.rank > a.risk.rank else a
 
 
+def worst_of(assessments: list[Assessment], empty: Assessment) -> Assessment:
+    """The worst of several (``worse`` folded); among equals the first, so a read keeps its
+    own reason; ``empty`` when there are none."""
+    if not assessments:
+        return empty
+    worst = assessments[0]
+    for assessment in assessments[1:]:
+        worst = worse(worst, assessment)
+    return worst
+
+
 def short(src: str, limit: int = 60) -> str:
     src = " ".join(src.split())
     return src if len(src) <= limit else src[: limit - 3] + "..."

@@ -16,7 +16,7 @@ import re
 import shlex
 
 from llmchain_os.safety.commands import CommandRisk, classify_command
-from llmchain_os.safety.programs import read, short, worse
+from llmchain_os.safety.programs import read, short, worse, worst_of
 from llmchain_os.safety.risk import Assessment, Risk
 
 DESTRUCTIVE_CALLS = frozenset(
@@ -94,17 +94,8 @@ WRITE_METHODS = frozenset(
 
 def classify_python(source: str) -> Assessment:
     """The risk of running ``source`` with Python: the worst of its statements."""
-    try:
-        ast.parse(source)
-    except (SyntaxError, ValueError) as exc:
-        return Assessment(Risk.DESTRUCTIVE, f"the Python code does not compile: {exc}", True)
-    entries = explain_python(source)
-    if not entries:
-        return read("the Python code only defines things")
-    worst = entries[0].assessment
-    for entry in entries[1:]:
-        worst = worse(worst, entry.assessment)
-    return worst
+    entries = [e.assessment for e in explain_python(source)]  # a syntax error is one, denied
+    return worst_of(entries, read("the Python code only defines things"))
 
 
 def explain_python(source: str) -> list[CommandRisk]:
@@ -125,11 +116,8 @@ def explain_python(source: str) -> list[CommandRisk]:
         found += _hidden_risks(stmt, names)
         if not found:
             continue
-        judged = found[0]
-        for assessment in found[1:]:
-            judged = worse(judged, assessment)
         text = ast.get_source_segment(source, stmt) or ""
-        entries.append(CommandRisk(stmt.lineno, text, judged))
+        entries.append(CommandRisk(stmt.lineno, text, worst_of(found, found[0])))
     return entries
 
 

@@ -139,30 +139,13 @@ def run_process(
         raise ValueError("run_process needs a command")
     prefix, preexec = limit_prefix(limits)
     env = clean_environment() if clean_env else None
-    if sandbox is None:
-        return stream_process(
-            argv,
-            [*prefix, *argv],
-            limits,
-            env=env,
-            cwd=cwd,
-            sandbox="none: not asked for",
-            preexec=preexec,
-        )
-    spec = _resolved(sandbox)
-    workdir = cwd or spec.workdir
-    status = sandbox_status()
-    if not status.available:
-        return stream_process(
-            argv,
-            [*prefix, *argv],
-            limits,
-            env=env,
-            cwd=workdir,
-            sandbox=f"none: {status.why_not}",
-            preexec=preexec,
-        )
-    command = [*prefix, *bwrap_prefix(spec, workdir), *argv]
-    return stream_process(
-        argv, command, limits, env=env, cwd=workdir, sandbox=describe(spec), preexec=preexec
-    )
+    command, workdir, how = [*prefix, *argv], cwd, "none: not asked for"
+    if sandbox is not None:
+        spec = _resolved(sandbox)
+        workdir = cwd or spec.workdir
+        status = sandbox_status()
+        if status.available:
+            command, how = [*prefix, *bwrap_prefix(spec, workdir), *argv], describe(spec)
+        else:
+            how = f"none: {status.why_not}"
+    return stream_process(argv, command, limits, env=env, cwd=workdir, sandbox=how, preexec=preexec)
