@@ -320,22 +320,19 @@ class Session:
         policy: Policy | None = None,
         request: str = "",
         dry_run: bool = False,
+        why: str = "named",
     ) -> Iterator[Event]:
         """One tool call the user named outright (``llmos jobs rm``): still through the
         policy and into the audit log, like any planned step."""
         executor = self._executor(approve, dry_run, policy, request)
-        step = Step(tool=tool, args=args, risk=self.registry.risk_of(tool, args), why="named")
+        step = Step(tool=tool, args=args, risk=self.registry.risk_of(tool, args), why=why)
         yield from executor.execute(Plan(steps=[step], source="user"))
 
     def run_command(self, command: str, approve: Approver = decline_all) -> Iterator[Event]:
         """``!cmd`` in the shell: the user's own command line, still through the policy."""
-        executor = self._executor(approve, False, None, f"!{command}")
-        args = {"command": command}
-        risk = self.registry.risk_of("run_shell", args)
-        plan = Plan(
-            steps=[Step(tool="run_shell", args=args, risk=risk, why="typed with !")], source="user"
+        yield from self.run_tool(
+            "run_shell", {"command": command}, approve, request=f"!{command}", why="typed with !"
         )
-        yield from executor.execute(plan)
 
 
 def undo_last() -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from llmchain_os.agent.extract import NUMBER_WORDS
+from llmchain_os.agent.extract import DAYS_PER, NUMBER_WORDS
 
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._-]{0,63}$")
 NOT_SERVICES = frozenset("the a an that this my it is if when and or its service".split())
@@ -20,18 +20,17 @@ SERVICE_PATTERNS = [
     re.compile(r"\bkeep\s+(?:the\s+)?([A-Za-z0-9][\w@.-]*)\s+(?:alive|running|up)", re.I),
     re.compile(r"\b(?:restart(?:s|ing)?|watch(?:es)?)\s+([A-Za-z0-9][\w@.-]*)", re.I),
 ]
-UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
 
 
 def find_days(text: str) -> int | None:
     m = re.search(r"\b(\d{1,5})\s*-?\s*(day|week|month|year)s?\b", text, re.I)
     if m:
-        return int(m.group(1)) * UNITS[m.group(2).lower()]
+        return int(m.group(1)) * DAYS_PER[m.group(2).lower()]
     words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
     m = re.search(rf"\b(a|an|one|{words})\s+(day|week|month|year)s?\b", text, re.I)
     if m:
         count = 1 if m.group(1).lower() in ("a", "an") else NUMBER_WORDS[m.group(1).lower()]
-        return count * UNITS[m.group(2).lower()]
+        return count * DAYS_PER[m.group(2).lower()]
     return None
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from llmchain_os.agent.plan import Step
 from llmchain_os.agent.scripting import Draft, draft_script
 from llmchain_os.safety.risk import Risk
+from llmchain_os.scripts.cron import find_schedule
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -95,14 +96,6 @@ def missing_script(text: str, names: set[str]) -> str | None:
     return f"No saved script is named {name!r} (saved scripts: {saved}); see 'llmos scripts list'"
 
 
-def _schedule(text: str) -> str | None:
-    try:
-        from llmchain_os.scripts.cron import find_schedule
-    except ImportError:  # scheduling is not in this build
-        return None
-    return find_schedule(text)
-
-
 def _unique_name(name: str, text: str) -> str:
     """The draft's name, or NAME-2, -3 ... when a different saved script has it."""
     from llmchain_os.scripts.library import ScriptLibrary, sha256_text
@@ -138,7 +131,7 @@ def script_steps(text: str, model: BaseChatModel | None, registry: ToolRegistry)
     from llmchain_os.scripts.lint import assess_script
 
     run = RUN_IT.search(text) is not None
-    when = _schedule(text) if "schedule_script" in registry else None
+    when = find_schedule(text) if "schedule_script" in registry else None
     chore = RUN_IT.sub(" ", text)
     if when:
         chore = chore.replace(when, " ")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from prompt_toolkit.history import History
@@ -105,6 +105,9 @@ def _jobs(session: Session, console: Console, args: list[str]) -> None:
 
 
 def _scripts(session: Session, console: Console, args: list[str]) -> None:
+    from dataclasses import asdict
+
+    from llmchain_os.repl.render import Renderer
     from llmchain_os.tools.base import ToolError
     from llmchain_os.tools.scripts import list_scripts, show_script
 
@@ -112,7 +115,9 @@ def _scripts(session: Session, console: Console, args: list[str]) -> None:
         if not args or args[0] == "list":
             listing = list_scripts.call(list_scripts.parse_args({}))
             table = listing.table()
-            console.print(_rich_table(table) if table else listing.summary(), markup=False)
+            console.print(
+                Renderer._table(asdict(table)) if table else listing.summary(), markup=False
+            )
         elif args[0] == "show" and len(args) == 2:
             shown = show_script.call(show_script.parse_args({"name": args[1]}))
             console.print(shown.summary(), markup=False, highlight=False, soft_wrap=True)
@@ -120,12 +125,6 @@ def _scripts(session: Session, console: Console, args: list[str]) -> None:
             console.print("usage: /scripts, or /scripts show NAME", style="yellow", markup=False)
     except ToolError as exc:
         console.print(str(exc), style="yellow", markup=False)
-
-
-def _rich_table(table: Any) -> Any:
-    from llmchain_os.repl.render import Renderer
-
-    return Renderer._table({"title": table.title, "columns": table.columns, "rows": table.rows})
 
 
 Handler = Callable[["Session", "Console", "History"], None]

@@ -19,11 +19,11 @@ from typing import Any
 
 import psutil
 
+from llmchain_os.exitcodes import ExitCode
 from tools.evallib.drivers import Outcome
 from tools.evallib.sandbox import Sandbox
 from tools.evallib.tasks import Check
 
-UNSURE = 5
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -152,7 +152,7 @@ def check_unsure(check: Check, ctx: Context) -> Result:
     answered with a question (a model's reply that ends in '?')."""
     ran = [s["tool"] for s in ctx.outcome.steps if s["status"] == "done"]
     answer = str(ctx.outcome.result.get("answer") or "").rstrip()
-    asked_back = ctx.outcome.exit_code == UNSURE or answer.endswith("?")
+    asked_back = ctx.outcome.exit_code == ExitCode.UNSURE or answer.endswith("?")
     return asked_back and not ran, f"exit {ctx.outcome.exit_code}, ran {ran}"
 
 
