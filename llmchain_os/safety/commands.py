@@ -38,7 +38,7 @@ from llmchain_os.safety.bash_words import (
     refuse,
     words_of,
 )
-from llmchain_os.safety.places import sensitive_operand
+from llmchain_os.safety.places import sensitive_target, write_targets
 from llmchain_os.safety.programs import (
     ACCOUNT_FILE,
     DISK,
@@ -111,7 +111,7 @@ def classify_command(command: str) -> Assessment:
 def explain_script(text: str) -> list[CommandRisk]:
     """One entry per simple command or pipeline of ``text``, in order, each with its risk."""
     try:
-        return [_placed(e) for e in _Walker(text, 0).explain()]
+        return _Walker(text, 0).explain()
     except Exception as exc:  # as in classify_command: a checker fault refuses
         why = f"the checker failed on this script ({type(exc).__name__}); it is not run"
         return [CommandRisk(1, text.strip(), Assessment(Risk.DESTRUCTIVE, why, denied=True))]
@@ -120,16 +120,8 @@ def explain_script(text: str) -> list[CommandRisk]:
 def _judge(text: str, depth: int) -> Assessment:
     if depth > MAX_DEPTH:
         return Assessment(Risk.DESTRUCTIVE, "nested shells too deep to check", denied=True)
-    entries = [_placed(e).assessment for e in _Walker(text, depth).explain()]
+    entries = [e.assessment for e in _Walker(text, depth).explain()]
     return worst_of(entries, read("does nothing"))
-
-
-def _placed(entry: CommandRisk) -> CommandRisk:
-    """A plain write that names a startup file, ~/.ssh or /etc takes that place's risk."""
-    if entry.assessment.risk is not Risk.WRITE or entry.assessment.denied:
-        return entry
-    place = sensitive_operand(entry.text)
-    return entry if place is None else CommandRisk(entry.line, entry.text, place)
 
 
 def _prepare(text: str) -> tuple[str, set[int]]:
@@ -272,6 +264,8 @@ class _Walker:
         else:
             own = assess_words(words, src, self._nested(upstream, redirects))
             own = worse(own, _network_script(node, words, src))
+            if own.risk is Risk.WRITE and not own.denied:  # where it writes can make it worse
+                own = sensitive_target(write_targets(_unwrapped(words))) or own
         return worse(worse(own, worst), self._redirects(redirects, words))
 
     def _nested(self, upstream: list[Any], redirects: list[Any]) -> Nested:
@@ -370,24 +364,28 @@ def _redirect_target(kind: str, target: str) -> Assessment:
     if ACCOUNT_FILE.match(normal(target)) or any(fnmatch(a, target) for a in ACCOUNT_PATHS):
         why = f"`{kind} {target}` overwrites a system account file"
         return Assessment(Risk.DESTRUCTIVE, why, denied=True)
-    if kind == "<>":
-        return Assessment(Risk.WRITE, f"opens `{target}` for writing")
     if SYSTEM_DIR.match(normal(target)):
         return Assessment(Risk.DESTRUCTIVE, f"`{kind} {target}` overwrites a system file")
+    if place := sensitive_target([target]):
+        return place
+    if kind == "<>":
+        return Assessment(Risk.WRITE, f"opens `{target}` for writing")
     if EXPANDED.search(target):
         return Assessment(Risk.WRITE, f"writes to a file named at run time (`{target}`)")
     return Assessment(Risk.WRITE, f"writes `{target}`")
 
 
+def _unwrapped(words: list[str]) -> list[str]:
+    """The command a line runs, looking through wrappers and sudo (`nice tee f` is `tee f`)."""
+    while words and (program(words[0]) in WRAPPERS or program(words[0]) in PRIVILEGED):
+        words = unwrap(program(words[0]), words[1:])
+    return words
+
+
 def _program_of(node: Any) -> str:
     """The program a pipeline part runs, looking through wrappers and sudo."""
-    words = words_of(node) if node.kind == "command" else []
-    while words:
-        prog = program(words[0])
-        if prog not in WRAPPERS and prog not in PRIVILEGED:
-            return prog
-        words = unwrap(prog, words[1:])
-    return ""
+    words = _unwrapped(words_of(node) if node.kind == "command" else [])
+    return program(words[0]) if words else ""
 
 
 def _network_script(node: Any, words: list[str], src: str) -> Assessment:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
-import shlex
 from pathlib import Path
 
 from llmchain_os.paths import config_dir, data_dir, state_dir
@@ -151,7 +149,6 @@ def sensitive_tree(raw: str | Path) -> Assessment | None:
     return None
 
 
-REDIRECT = re.compile(r"^\d*[<>&|]+")
 # Programs whose last operand is where they write, and those that change every operand.
 TO_LAST = frozenset({"cp", "mv", "install", "ln", "rsync", "scp"})
 TO_ALL = frozenset({"tee", "touch", "mkdir", "truncate", "rm", "rmdir", "shred", "sed"})
@@ -159,9 +156,9 @@ MODE_FIRST = frozenset({"chmod", "chown", "chgrp"})  # the mode or owner, then t
 
 
 def write_targets(words: list[str]) -> list[str]:
-    """The paths a simple command writes: redirect targets, ``of=``, ``-t DIR`` and the
-    destination operands of known writers. Sources are not targets: copying *from* /etc is
-    an ordinary write."""
+    """The paths a simple command's words say it writes: ``of=``, ``-t DIR`` and the
+    destination operands of known writers (redirections are judged where they are parsed).
+    Sources are not targets: copying *from* /etc is an ordinary write."""
     prog = words[0].rsplit("/", 1)[-1] if words else ""
     targets: list[str] = []
     operands: list[str] = []
@@ -170,11 +167,6 @@ def write_targets(words: list[str]) -> list[str]:
         if take_next:
             targets.append(word)
             take_next = False
-        elif (found := REDIRECT.match(word)) is not None:
-            rest = word[found.end() :]
-            if ">" in found.group(0) and rest:
-                targets.append(rest)
-            take_next = ">" in found.group(0) and not rest
         elif word in ("-t", "--target-directory") and prog in TO_LAST:
             take_next = True
         elif word.startswith("--target-directory="):
@@ -192,15 +184,11 @@ def write_targets(words: list[str]) -> list[str]:
     return targets
 
 
-def sensitive_operand(command: str) -> Assessment | None:
-    """A command judged a plain write whose target is a startup file, ssh keys or /etc
-    (``echo k >> ~/.ssh/authorized_keys``, ``cp x ~/.bashrc``) takes that place's risk, so
-    ``--yes`` alone does not run it."""
-    try:
-        words = shlex.split(command, comments=True)
-    except ValueError:
-        return None
-    for path in write_targets(words):
+def sensitive_target(paths: list[str]) -> Assessment | None:
+    """The risk of writing any of ``paths`` when one is a startup file, ssh keys or /etc
+    (``cp x ~/.bashrc``, ``tee -a ~/.ssh/authorized_keys``), so ``--yes`` alone does not run
+    it; None when all are ordinary places."""
+    for path in paths:
         path = path.rpartition("=")[2]
         if path.startswith(("/", "~", ".")) and (place := sensitive_place(path)) is not None:
             return Assessment(place.risk, f"writes {path}: {place.reason}")
