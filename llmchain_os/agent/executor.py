@@ -58,6 +58,7 @@ class Executor:
         self.cancelled = False
 
     def execute(self, plan: Plan) -> Iterator[Event]:
+        plan = plan.model_copy(update={"steps": [self._with_undo(s) for s in plan.steps]})
         yield Event(
             kind=EventKind.PLAN,
             data={
@@ -74,6 +75,12 @@ class Executor:
                 yield self._finish(step, step.risk, StepStatus.SKIPPED, reason)
                 continue
             yield from self.run_step(step)
+
+    def _with_undo(self, step: Step) -> Step:
+        """Whether /undo can take the step back is the tool's to say, whoever built the step."""
+        if step.tool not in self.registry:
+            return step
+        return step.model_copy(update={"undo": self.registry.get(step.tool).undo})
 
     def _blocked(self) -> bool:
         """A step that did not run stops the plan; a dry run checks every step regardless."""

@@ -189,7 +189,7 @@ class RetrievalPlanner:
             if parsed is not None
             else tool.assess(tool.args_model.model_construct()).risk
         )
-        return Step(tool=tool.name, args=args, risk=risk, why=why, refs=refs, undo=tool.undo)
+        return Step(tool=tool.name, args=args, risk=risk, why=why, refs=refs)
 
     def _plan_script(self, text: str, outcome: PlanOutcome) -> PlanOutcome:
         """ "write a script that ...": drafted from a template or by the model, then saved."""

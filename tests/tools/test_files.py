@@ -425,3 +425,17 @@ def test_overwriting_a_file_is_destructive_so_yes_alone_does_not_approve_it(tmp_
     list(executor.execute(Plan(steps=[step])))
     assert executor.records[0].status is StepStatus.DECLINED
     assert existing.read_text() == "port = 80\n"
+
+
+def test_a_plan_says_undo_restores_whoever_built_the_step(tmp_path: Path) -> None:
+    # run_tool (llmos jobs rm, scripts) builds its step without the planner: the plan still
+    # says what the tool says, not "cannot be undone".
+    target = tmp_path / "app.conf"
+    target.write_text("port = 80\n")
+    session = api.Session(registry=REGISTRY)
+    events = list(
+        session.run_tool("write_file", {"path": str(target), "content": "x"}, dry_run=True)
+    )
+    (plan,) = [ev.data["plan"] for ev in events if ev.kind is EventKind.PLAN]
+    assert plan[0]["undoable"] is True
+    assert target.read_text() == "port = 80\n"
