@@ -208,9 +208,15 @@ def saved_scripts() -> set[str]:
 
 
 def _script(text: str, _names: Callable[[], set[str]]) -> dict[str, Any]:
+    name = saved_named(text)
+    return {"name": name} if name else {}
+
+
+def saved_named(text: str) -> str | None:
+    """The longest saved script name among the text's words."""
     saved = saved_scripts()
     hits = [t for t in re.findall(r"[a-z0-9][a-z0-9-]*", text.lower()) if t in saved]
-    return {"name": max(hits, key=len)} if hits else {}
+    return max(hits, key=len) if hits else None
 
 
 # -- files and kill_process ---------------------------------------------------------------
@@ -367,10 +373,8 @@ NOT_NAMES = frozenset("it that this them every each daily nightly hourly weekly 
 
 def named_script(text: str) -> str | None:
     """A saved script the text names, else the word after "schedule" ("schedule foo ...")."""
-    saved = saved_scripts()
-    hits: list[str] = [t for t in re.findall(r"[a-z0-9][a-z0-9-]*", text.lower()) if t in saved]
-    if hits:
-        return max(hits, key=len)
+    if name := saved_named(text):
+        return name
     m = NAME_AFTER.search(text)
     word = m.group(1).lower() if m else None
     return word if word and word not in NOT_NAMES and word not in STOP else None

@@ -13,7 +13,7 @@ import re
 import shlex
 import subprocess
 
-from llmchain_os.safety.programs import Nested, assess_words, read, short, worse
+from llmchain_os.safety.programs import ACCOUNTS, Nested, assess_words, read, short, worse
 from llmchain_os.safety.risk import Assessment, Risk
 
 BASH_CHECK_S = 2.0
@@ -26,7 +26,7 @@ DENY = [  # for the token scan only: the parsed path judges these from the tree
     (re.compile(r">\s*/dev/(?:sd|nvme|vd|hd|xvd|mmcblk)"), "overwrites a disk"),
     (re.compile(r"(?:curl|wget)\b.*\|\s*(?:sudo\s+)?(?:\w*sh|python|perl|ruby)"), "runs a script"),
     (re.compile(r"\|\s*(?:sudo\s+)?(?:\w*sh|python[\d.]*)\s*$", re.M), "runs piped text"),
-    (re.compile(r">\s*/etc/(?:passwd|shadow|gshadow|group|sudoers)\b"), "overwrites accounts"),
+    (re.compile(rf">\s*/etc/(?:{ACCOUNTS})\b"), "overwrites accounts"),
 ]
 
 

@@ -41,6 +41,7 @@ from llmchain_os.safety.bash_words import (
 from llmchain_os.safety.places import sensitive_target, write_targets
 from llmchain_os.safety.programs import (
     ACCOUNT_FILE,
+    ACCOUNT_NAMES,
     DISK,
     EXPANDED,
     HARMLESS_SINKS,
@@ -82,7 +83,7 @@ HIDDEN_SCRIPT = re.compile(
 DECODERS = frozenset("base64 base32 xxd openssl gunzip zcat gzip bzcat xzcat uudecode rev".split())
 SKIP = frozenset({"reservedword", "operator", "pipe"})
 OUTPUT = frozenset({">", ">>", ">|", "&>", "&>>", ">&", "<>"})
-ACCOUNT_PATHS = tuple(f"/etc/{n}" for n in "passwd shadow gshadow group sudoers".split())
+ACCOUNT_PATHS = tuple(f"/etc/{n}" for n in ACCOUNT_NAMES)
 NET_DEVICE = re.compile(r"^/dev/(?:tcp|udp)/")  # bash opens a connection for these
 
 

@@ -125,7 +125,9 @@ ARITHMETIC_BUILTINS = frozenset(
     "wait".split()
 )
 DISK = re.compile(r"^/dev/(?:sd|nvme|vd|hd|xvd|mmcblk|disk/|md\d|dm-|mapper/)")
-ACCOUNT_FILE = re.compile(r"^/etc/(?:passwd|shadow|gshadow|group|sudoers)$")
+ACCOUNT_NAMES = ("passwd", "shadow", "gshadow", "group", "sudoers")  # under /etc
+ACCOUNTS = "|".join(ACCOUNT_NAMES)
+ACCOUNT_FILE = re.compile(rf"^/etc/(?:{ACCOUNTS})$")
 SYSTEM_DIR = re.compile(r"^/(?:etc|boot|usr|bin|sbin|lib\w*)(?:/|$)")
 # Words in command position that bash computes (expansions, globs, braces): unknowable here.
 COMPUTED = re.compile(r"[$`*?\[{]")

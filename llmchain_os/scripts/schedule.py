@@ -124,12 +124,7 @@ def _err(done: subprocess.CompletedProcess[bytes]) -> str:
 
 def our_lines(text: str) -> dict[str, str]:
     """Job id -> its crontab line, for the lines llmchain-os wrote."""
-    found: dict[str, str] = {}
-    for line in text.splitlines():
-        m = MARKER.search(line)
-        if m and not line.lstrip().startswith("#"):
-            found[m.group(1)] = line
-    return found
+    return {job: line for line in text.splitlines() if (job := _line_id(line))}
 
 
 def without_job(text: str, job_id: str) -> str:
