@@ -107,17 +107,23 @@ def sha256_of(path: Path) -> str:
 
 def tree_size(path: Path) -> int:
     """Bytes under path, symlinks not followed (a symlink counts as itself)."""
+    return tree_stats(path)[1]
+
+
+def tree_stats(path: Path) -> tuple[int, int]:
+    """(files, bytes) under path in one walk; a file or symlink is (1, its own size)."""
     st = path.lstat()
     if not stat.S_ISDIR(st.st_mode):
-        return st.st_size
-    total = 0
+        return 1, st.st_size
+    count = total = 0
     for root, _dirs, files in os.walk(path):
+        count += len(files)
         for name in files:
             try:
                 total += os.lstat(os.path.join(root, name)).st_size
             except OSError:
                 continue
-    return total
+    return count, total
 
 
 def _kind(st: os.stat_result) -> Kind:

@@ -22,7 +22,6 @@ from llmchain_os.tools.units import human_bytes
 
 SYSTEM_TREES = ("/proc", "/sys", "/dev")
 MAX_TARGETS = 10_000  # one delete moves at most this many paths; narrow the pattern beyond
-MAX_SCAN = 500_000  # entries a size count looks at before it stops
 
 
 def in_system_tree(path: Path) -> str | None:
@@ -129,11 +128,8 @@ def _measure(targets: list[Path]) -> tuple[int, int, int, int]:
         st = target.lstat()
         if stat.S_ISDIR(st.st_mode):
             folders += 1
-            for _root, _dirs, names in os.walk(target):
-                inside += len(names)
-                if inside > MAX_SCAN:
-                    break
-            size += trash.tree_size(target)
+            count, total = trash.tree_stats(target)
+            inside, size = inside + count, size + total
         else:
             files += 1
             size += st.st_size

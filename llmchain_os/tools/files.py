@@ -236,14 +236,15 @@ def file_info(path: ExistingPath) -> FileInfo:
     except KeyError:
         owner = str(st.st_uid)
     is_dir = stat.S_ISDIR(st.st_mode)
+    inside, size = trash.tree_stats(target) if is_dir else (None, st.st_size)
     return FileInfo(
         path=path,
         kind="symlink" if target.is_symlink() else "folder" if is_dir else "file",
-        size=trash.tree_size(target) if is_dir else st.st_size,
+        size=size,
         mode=oct(stat.S_IMODE(st.st_mode)),
         owner=owner,
         modified=time.strftime("%Y-%m-%d %H:%M", time.localtime(st.st_mtime)),
-        files_inside=sum(len(n) for _r, _d, n in os.walk(target)) if is_dir else None,
+        files_inside=inside,
         target=os.readlink(target) if target.is_symlink() else None,
     )
 
