@@ -69,7 +69,7 @@ def _show(opts: argparse.Namespace, settings: Settings) -> int:
     from llmchain_os.tools.scripts import run_plan
 
     lib = ScriptLibrary()
-    record, text = lib.get(opts.name), lib.text(opts.name)
+    record, text = lib.read(opts.name)
     print(f"# {record.name} ({record.language}): {record.description}\n# {record.path}")
     print(text, end="" if text.endswith("\n") else "\n")
     print(review(text, record.language).text())
@@ -151,7 +151,7 @@ def _edit(opts: argparse.Namespace, settings: Settings) -> int:
     from llmchain_os.scripts.lint import review
 
     lib = ScriptLibrary()
-    record, old = lib.get(opts.name), lib.text(opts.name)
+    record, old = lib.read(opts.name)
     new = edit_text(old, SUFFIX[record.language])
     if new == old:
         print(f"{record.name}: unchanged")

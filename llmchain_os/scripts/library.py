@@ -166,9 +166,13 @@ class ScriptLibrary:
         return record
 
     def text(self, name: str) -> str:
+        return self.read(name)[1]
+
+    def read(self, name: str) -> tuple[ScriptRecord, str]:
+        """The record of ``name`` and its text, from one read of the index."""
         record = self.get(name)
         try:
-            return Path(record.path).read_text(encoding="utf-8")
+            return record, Path(record.path).read_text(encoding="utf-8")
         except OSError as exc:
             raise ToolError(f"Cannot read script {name!r} at {record.path}: {exc}") from None
 

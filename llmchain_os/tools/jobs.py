@@ -133,8 +133,9 @@ def schedule_risk(scheduler: Callable[[], Scheduler]) -> Callable[[BaseModel], A
             from llmchain_os.scripts.lint import assess_script
 
             lib = scheduler().library()
-            worst = assess_script(lib.text(name), lib.get(name).language)
-        except (ToolError, ImportError):  # no such script: the step fails when it runs
+            record, text = lib.read(name)
+            worst = assess_script(text, record.language)
+        except ToolError:  # no such script: the step fails when it runs
             return Assessment(Risk.WRITE, "it adds a job to your crontab")
         if worst.denied or worst.risk.rank > Risk.WRITE.rank:
             why = f"cron will run {name} unasked, and it is {worst.risk.value}: {worst.reason}"

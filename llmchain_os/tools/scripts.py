@@ -107,7 +107,7 @@ def _run_risk(args: BaseModel) -> Assessment:
     name = str(getattr(args, "name", ""))
     lib = library()
     try:
-        record, text = lib.get(name), lib.text(name)
+        record, text = lib.read(name)
     except ToolError as exc:
         return Assessment(Risk.WRITE, str(exc))
     _assessed[name] = sha256_text(text)
@@ -188,7 +188,7 @@ def run_script(
     from llmchain_os.safety.sandbox import SandboxSpec, run_process
 
     lib = library()
-    record, text = lib.get(name), lib.text(name)
+    record, text = lib.read(name)
     report = lint(text, record.language)
     syntax = [p for p in report.problems if p.startswith(("bash:", "python:"))]
     if syntax:
@@ -262,7 +262,7 @@ class ScriptShown(ToolOutput):
 def show_script(name: Name) -> ScriptShown:
     """Show a saved script's text, lint result and the risk of each line."""
     lib = library()
-    record, text = lib.get(name), lib.text(name)
+    record, text = lib.read(name)
     return ScriptShown(record=record, text=text, review=review(text, record.language).text())
 
 
