@@ -49,6 +49,10 @@ class Settings(BaseModel):
     cloud_api_key: str | None = Field(default=None, repr=False)
     cloud_timeout_s: float = Field(default=30.0, gt=0)
     allow_cloud: bool = True
+    sandbox_user_commands: bool = Field(
+        default=False,
+        description="Run `!cmd` typed in the shell confined like every other step.",
+    )
     max_steps: int = Field(default=6, ge=1, le=50)
     min_score: float = Field(default=0.3, ge=0, le=1, description="Retrieval score below = unsure.")
 

@@ -14,15 +14,20 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
-from typing import Any
+from dataclasses import asdict, replace
+from typing import TYPE_CHECKING, Any
 
 from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.plan import Plan, Step, StepRecord, StepStatus
 from llmchain_os.agent.policy import Decision, Policy, Verdict, explain
 from llmchain_os.safety.audit import AuditError, AuditLog, new_entry, output_sha256
 from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.base import ToolError, ToolOutput, ToolRegistry
+from llmchain_os.tools.base import Tool, ToolError, ToolOutput, ToolRegistry
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from llmchain_os.safety.confine import Grant
 
 # True/False, or the step as the person edited it (the REPL's "e" on a script step).
 Approver = Callable[[Step, Decision], bool | Step]
@@ -44,6 +49,7 @@ class Executor:
         dry_run: bool = False,
         audit: AuditLog | None = None,
         request: str = "",
+        confine_user_commands: bool = False,
     ) -> None:
         self.registry = registry
         self.policy = policy
@@ -51,6 +57,9 @@ class Executor:
         self.dry_run = dry_run
         self.audit = audit  # every step that is not a dry run goes here; see safety/audit.py
         self.request = request  # the user's words, for the audit log
+        # `!cmd` is the user's own command: unconfined unless sandbox_user_commands is set
+        self.confine_user_commands = confine_user_commands
+        self._source = ""  # the plan's source: "user" for `!cmd`
         self._approved_by: str | None = None  # who let the current step run
         self._step_id = ""  # set by a ``started`` audit entry, so the finished one pairs up
         self.records: list[StepRecord] = []
@@ -58,6 +67,7 @@ class Executor:
         self.cancelled = False
 
     def execute(self, plan: Plan) -> Iterator[Event]:
+        self._source = plan.source
         plan = plan.model_copy(update={"steps": [self._with_undo(s) for s in plan.steps]})
         yield Event(
             kind=EventKind.PLAN,
@@ -110,6 +120,8 @@ class Executor:
             return
         assessment = tool.assess(args)
         decision = explain(self.policy.check(step, assessment), tool, args)
+        grant = self._grant(tool, args, decision)
+        decision = _confinement_question(decision, grant)
         self._approved_by = approved_by(self.policy, decision, self.approve)
         if decision.verdict is Verdict.DENY:
             yield self._finish(step, decision.risk, StepStatus.DECLINED, decision.reason)
@@ -137,10 +149,38 @@ class Executor:
         if refusal is not None:
             yield self._finish(step, decision.risk, StepStatus.FAILED, refusal)
             return
+        if (changed := self._changed(tool, args, decision, grant)) is not None:
+            yield self._finish(step, decision.risk, StepStatus.FAILED, changed)
+            return
         yield Event(
             kind=EventKind.STEP_STARTED, step=len(self.records), text=step.tool, data=step.public()
         )
-        yield from self._call(step, decision.risk, lambda: tool.stream(args))
+        yield from self._call(step, decision.risk, lambda: tool.stream(args, grant))
+
+    # -- confinement (safety/confine.py says why it works this way) -------------------------
+    def _grant(self, tool: Tool, args: BaseModel, decision: Decision) -> Grant | None:
+        """What the step may touch if it runs; None for a tool that is not confined."""
+        from llmchain_os.safety.confine import UNCONFINED, Grant, grant_for
+
+        if tool.scope is None or decision.verdict is Verdict.DENY:
+            return None
+        if self._source == "user" and not self.confine_user_commands:
+            return Grant(mode=UNCONFINED, why="your own command; sandbox_user_commands is off")
+        return grant_for(tool.scope(args), decision.risk)
+
+    def _changed(
+        self, tool: Tool, args: BaseModel, decision: Decision, grant: Grant | None
+    ) -> str | None:
+        """Why the step must not run: its targets resolve elsewhere than when it was asked."""
+        from llmchain_os.safety.confine import UNCONFINED, ConfinementError, check_unchanged
+
+        if grant is None or tool.scope is None or grant.mode == UNCONFINED:
+            return None
+        try:
+            check_unchanged(grant, tool.scope(args), decision.risk)
+        except ConfinementError as exc:
+            return str(exc)
+        return None
 
     def _call(
         self, step: Step, risk: Risk, call: Callable[[], Iterator[str | ToolOutput]]
@@ -293,6 +333,23 @@ class Executor:
             self.audit.append(entry)
         except AuditError as exc:  # the step has run; say so rather than hide its result
             logging.getLogger(__name__).warning("%s", exc)
+
+
+def _confinement_question(decision: Decision, grant: Grant | None) -> Decision:
+    """Where no sandbox can run, every confined step is asked, reads included, and says
+    why; an asked step's question says what it will be allowed to touch."""
+    from llmchain_os.safety.confine import UNCONFINED
+    from llmchain_os.safety.sandbox import sandbox_status
+
+    if grant is None or decision.verdict is Verdict.DENY:
+        return decision
+    if grant.mode != UNCONFINED and not (status := sandbox_status()).available:
+        why = f"no sandbox here ({status.why_not}), so it would run unconfined"
+        reason = f"{decision.reason}; {why}"
+        return replace(decision, verdict=Verdict.ASK, reason=reason, confined="runs unconfined")
+    if decision.verdict is Verdict.ASK:
+        return replace(decision, confined=grant.describe())
+    return decision
 
 
 def approved_by(policy: Policy, decision: Decision, approve: Approver = decline_all) -> str:

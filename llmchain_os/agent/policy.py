@@ -42,6 +42,7 @@ class Decision:
     reason: str
     effect: str = ""
     undo: str = ""
+    confined: str = ""  # what the sandbox lets it touch ("may write only /x/y"), when asked
 
     def prompt(self, step: Step) -> str:
         """The question a surface puts to the user, with the exact effect spelled out."""
@@ -53,7 +54,8 @@ class Decision:
             head = f"{self.effect[:1].upper()}{self.effect[1:]}?"
         else:
             head = f"Run {what}?"
-        return f"{head} It is {self.risk.value}: {self.reason}.{self._undo_note()}"
+        where = f" It {self.confined}." if self.confined and self.confined != "read-only" else ""
+        return f"{head} It is {self.risk.value}: {self.reason}.{where}{self._undo_note()}"
 
     def _undo_note(self) -> str:
         if self.undo == "trash":

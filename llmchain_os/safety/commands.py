@@ -62,6 +62,7 @@ from llmchain_os.safety.programs import (
     worst_of,
 )
 from llmchain_os.safety.risk import Assessment, Risk
+from llmchain_os.safety.scope import Scope, ScopeBuilder
 
 MAX_DEPTH = 4
 MAX_WORDS = 100_000
@@ -118,10 +119,26 @@ def explain_script(text: str) -> list[CommandRisk]:
         return [CommandRisk(1, text.strip(), Assessment(Risk.DESTRUCTIVE, why, denied=True))]
 
 
-def _judge(text: str, depth: int) -> Assessment:
+def classify_with_scope(command: str, cwd: str) -> tuple[Assessment, Scope]:
+    """The risk of ``command`` and where its changes land (one parse for both), for a
+    command that starts in ``cwd``. A parse the scope cannot follow is an unknown scope."""
+    builder = ScopeBuilder(cwd)
+    if not command.strip():
+        return classify_command(command), builder.build()
+    try:
+        judged = _judge(command, 0, builder)
+    except RecursionError:
+        judged = Assessment(Risk.DESTRUCTIVE, "the command nests too deeply to check", True)
+    except Exception as exc:  # as in classify_command: a checker fault refuses
+        why = f"the checker failed on this command ({type(exc).__name__}); it is not run"
+        judged = Assessment(Risk.DESTRUCTIVE, why, denied=True)
+    return judged, builder.build()
+
+
+def _judge(text: str, depth: int, scope: ScopeBuilder | None = None) -> Assessment:
     if depth > MAX_DEPTH:
         return Assessment(Risk.DESTRUCTIVE, "nested shells too deep to check", denied=True)
-    entries = [e.assessment for e in _Walker(text, depth).explain()]
+    entries = [e.assessment for e in _Walker(text, depth, scope).explain()]
     return worst_of(entries, read("does nothing"))
 
 
@@ -153,9 +170,10 @@ def _kids(node: Any) -> list[Any]:
 class _Walker:
     """Walks one parsed text, collecting a CommandRisk per simple command or pipeline."""
 
-    def __init__(self, text: str, depth: int) -> None:
+    def __init__(self, text: str, depth: int, scope: ScopeBuilder | None = None) -> None:
         self.text = text
         self.depth = depth
+        self.scope = scope  # where the changes land, collected on the same walk
         self.prepared, self.quoted = _prepare(text)
         self.functions: dict[str, Assessment] = {}
         self.defining: list[str] = []
@@ -174,6 +192,8 @@ class _Walker:
             trees = bashlex.parse(self.prepared)
         except Exception as exc:  # bashlex raises several kinds on what it does not support
             judged = fallback(self.text, exc, self._nested([], []))
+            if self.scope is not None and judged.risk is not Risk.READ:
+                self.scope.unknown.append("bash syntax this checker cannot follow")
             return [CommandRisk(1, self.text.strip(), judged)]
         for tree in trees:
             self._top(tree)
@@ -267,18 +287,22 @@ class _Walker:
             own = worse(own, _network_script(node, words, src))
             if own.risk is Risk.WRITE and not own.denied:  # where it writes can make it worse
                 own = sensitive_target(write_targets(_unwrapped(words))) or own
+        if self.scope is not None and not (words and words[0] in self.functions):
+            self.scope.command(_unwrapped(words), own, program(words[0]) if words else "")
         return worse(worse(own, worst), self._redirects(redirects, words))
 
     def _nested(self, upstream: list[Any], redirects: list[Any]) -> Nested:
         return Nested(
-            script=lambda t: _judge(t, self.depth + 1),
-            python=_python,
+            script=lambda t: _judge(t, self.depth + 1, self.scope),
+            python=self._python,
             stdin=lambda prog: self._stdin(prog, upstream, redirects),
         )
 
     def _track_cwd(self, words: list[str]) -> list[str]:
         """`cd / && rm -rf *` deletes everything: after `cd /`, `*` and `.` mean `/`."""
         if words and words[0] in ("cd", "pushd"):
+            if self.scope is not None:
+                self.scope.chdir(words)
             self.at_root = len(words) == 1 or bool(ROOTISH.match(normal(words[1])))
         elif self.at_root and words and program(words[0]) in ("rm", "chmod", "chown", "chgrp"):
             return [("/" if w in (".", "./", "*", "./*") else w) for w in words]
@@ -292,7 +316,7 @@ class _Walker:
                 worst = worse(worst, self._inner(part.command))
             elif part.kind == "tilde" and re.search(r"[$`]", str(part.value)):
                 # bashlex keeps `~$(rm x)` whole, but bash runs the substitution in it
-                worst = worse(worst, _judge(": " + str(part.value)[1:], self.depth + 1))
+                worst = worse(worst, _judge(": " + str(part.value)[1:], self.depth + 1, self.scope))
             elif part.kind == "parameter" and re.search(r"[`(]|@P", str(part.value)):
                 why = f"`{short(part.value)}` hides a command in a parameter expansion"
                 worst = worse(worst, Assessment(Risk.DESTRUCTIVE, why))
@@ -310,10 +334,14 @@ class _Walker:
                 if NET_DEVICE.match(r.output.word):
                     why = f"`{r.output.word}` opens a network connection"
                     worst = worse(worst, Assessment(Risk.REMOTE, why))
-                if r.type in OUTPUT:
+                    if self.scope is not None:
+                        self.scope.network = True
+                elif r.type in OUTPUT:
                     src = self.text[r.output.pos[0] : r.output.pos[1]]
                     target = ansi_c_word(src, r.output.word)  # `> $'/etc/passwd'`
                     worst = worse(worst, _redirect_target(r.type, target))
+                    if self.scope is not None and not HARMLESS_SINKS.match(target):
+                        self.scope.redirect(target)
         return worst
 
     def _heredoc_data(self, redirect: Any) -> Assessment:
@@ -321,7 +349,8 @@ class _Walker:
         body = heredoc_body(redirect)
         if redirect.pos[0] in self.quoted or not re.search(r"\$[({]|`", body):
             return read("here-document is data")
-        return _judge(': "' + body.replace("\\", "\\\\").replace('"', '\\"') + '"', self.depth + 1)
+        body = body.replace("\\", "\\\\").replace('"', '\\"')
+        return _judge(': "' + body + '"', self.depth + 1, self.scope)
 
     def _stdin(self, prog: str, upstream: list[Any], redirects: list[Any]) -> Assessment:
         """What a shell or interpreter reading stdin runs: the here-document, or the pipe."""
@@ -345,10 +374,17 @@ class _Walker:
 
     def _as_program(self, prog: str, text: str) -> Assessment:
         if prog in SHELLS:
-            return _judge(text, self.depth + 1)
+            return _judge(text, self.depth + 1, self.scope)
         if prog.startswith("python"):
-            return _python(text)
+            return self._python(text)
         return Assessment(Risk.DESTRUCTIVE, f"`{prog}` runs code that cannot be checked")
+
+    def _python(self, source: str) -> Assessment:
+        """Python's risk; where a Python program that changes things writes is not known."""
+        judged = _python(source)
+        if self.scope is not None and judged.risk is not Risk.READ:
+            self.scope.unknown.append("where the Python code writes cannot be known")
+        return judged
 
 
 def _python(source: str) -> Assessment:

@@ -43,6 +43,8 @@ HOME_FILES = frozenset(
         ".bash_profile",
         ".bash_login",
         ".bash_logout",
+        ".bash_aliases",
+        ".inputrc",
         ".profile",
         ".zshrc",
         ".zshenv",
@@ -69,6 +71,8 @@ HOME_TREES = (
     ".config/autostart",
     ".config/environment.d",
     ".config/fish",
+    ".config/git",
+    ".config/llmchain-os",
     ".local/bin",
     "bin",
     ".local/share/systemd",
@@ -193,3 +197,18 @@ def sensitive_target(paths: list[str]) -> Assessment | None:
         if path.startswith(("/", "~", ".")) and (place := sensitive_place(path)) is not None:
             return Assessment(place.risk, f"writes {path}: {place.reason}")
     return None
+
+
+def protected_places() -> list[Path]:
+    """Every place no confined step may change unless its question named it: each home's
+    startup files and key, autostart and unit folders, and llmchain-os's own config, data
+    and state (existing or not: the caller decides what to do with each)."""
+    found: list[Path] = []
+    for home in _homes():
+        found += [home / name for name in (*HOME_FILES, *HOME_TREES)]
+    return [*found, config_dir(), data_dir(), state_dir()]
+
+
+def holds_protected(folder: Path) -> bool:
+    """Does making ``folder`` writable make a startup file, key or system tree writable?"""
+    return sensitive_tree(folder) is not None

@@ -23,6 +23,11 @@ from llmchain_os.safety.risk import Assessment, Risk
 if TYPE_CHECKING:
     from langchain_core.tools import StructuredTool
 
+    from llmchain_os.safety.confine import Grant
+    from llmchain_os.safety.scope import Scope
+
+GRANT = "grant"  # a tool function with this parameter runs confined to what the executor grants
+
 
 class ToolError(Exception):
     """A tool could not do its job; the message is shown to the user as it is."""
@@ -60,6 +65,7 @@ class ToolOutput(BaseModel):
 
 RiskRule = Risk | Callable[[BaseModel], Assessment]
 Effect = Callable[[BaseModel], str]
+ScopeRule = Callable[[BaseModel], "Scope"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,13 @@ class Tool:
     undo: str = ""
     # What a computed risk is worked out from, for listings ("from the command").
     risk_from: str = "its arguments"
+    # Where a call's changes land; with it, the tool runs in the sandbox its approval allows
+    # (the function takes a ``grant`` parameter, which is not one of the model's arguments).
+    scope: ScopeRule | None = None
+
+    @property
+    def confined(self) -> bool:
+        return self.scope is not None
 
     @property
     def risk_label(self) -> str:
@@ -110,23 +123,29 @@ class Tool:
         except (OSError, ValueError, ToolError):
             return ""
 
-    def call(self, args: BaseModel) -> ToolOutput:
+    def call(self, args: BaseModel, grant: Grant | None = None) -> ToolOutput:
         """Run to the end; the output chunks of a streaming tool are in its result anyway."""
         output: ToolOutput | None = None
-        for item in self.stream(args):
+        for item in self.stream(args, grant):
             if isinstance(item, ToolOutput):
                 output = item
         if output is None:
             raise ToolError(f"{self.name} ended without a result")
         return output
 
-    def stream(self, args: BaseModel) -> Iterator[str | ToolOutput]:
+    def stream(self, args: BaseModel, grant: Grant | None = None) -> Iterator[str | ToolOutput]:
         """Output chunks (str) as they come, then the ToolOutput.
 
         A tool function may be a generator that yields exactly that; a plain function's
         result is the one item. Closing the iterator early stops the tool (its ``finally``).
+        A confined tool gets ``grant``; without one it runs read-only.
         """
-        result = self.func(**args.model_dump())
+        extra: dict[str, Any] = {}
+        if self.confined:
+            from llmchain_os.safety.confine import READ_ONLY
+
+            extra[GRANT] = grant or READ_ONLY
+        result = self.func(**args.model_dump(), **extra)
         if isinstance(result, ToolOutput):
             yield result
             return
@@ -141,6 +160,8 @@ def _args_model(func: Callable[..., Any]) -> type[BaseModel]:
     hints = get_type_hints(func, include_extras=True)
     fields: dict[str, Any] = {}
     for name, param in inspect.signature(func).parameters.items():
+        if name == GRANT:
+            continue  # given by the executor, never by the model or the planner
         default = ... if param.default is inspect.Parameter.empty else param.default
         fields[name] = (hints[name], default)
     model_name = "".join(part.title() for part in func.__name__.split("_")) + "Args"
@@ -154,6 +175,7 @@ def tool(
     effect: Effect | None = None,
     undo: str | None = None,
     risk_from: str = "its arguments",
+    scope: ScopeRule | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]:
     """Turn a typed function into a Tool; its docstring's first line is the description.
 
@@ -170,6 +192,7 @@ def tool(
             effect=effect,
             undo=undo if undo is not None else ("" if risk is Risk.READ else "none"),
             risk_from=risk_from,
+            scope=scope,
         )
 
     return wrap

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -20,6 +20,9 @@ from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.scripts.library import ScriptLibrary, ScriptRecord, sha256_text
 from llmchain_os.scripts.lint import assess_script, lint, review
 from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
+
+if TYPE_CHECKING:
+    from llmchain_os.safety.sandbox import SandboxSpec
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 SCRIPT_TIMEOUT_S = 600.0
@@ -171,9 +174,28 @@ def run_plan(write: list[str], network: bool = False, sandbox: bool = True) -> s
     status = sandbox_status()
     if not status.available:
         return f"no sandbox ({status.why_not}); {limits}"
-    places = ", ".join([str(Path.cwd()), *write])
+    places = ", ".join(write) or "nothing"
     net = "network" if network else "no network"
     return f"bubblewrap: read-only /, writable {places}, {net}; {limits}"
+
+
+def _script_spec(record: ScriptRecord, writable: tuple[Path, ...], network: bool) -> SandboxSpec:
+    """A script starts in the current folder, read-only (under cron that is the home, with
+    its startup files): it writes only the places its record or its run named, and inside
+    those, startup files and keys that were not named themselves stay read-only."""
+    from llmchain_os.safety.confine import WRITE, Grant, protected_binds
+    from llmchain_os.safety.sandbox import SandboxSpec
+
+    keep = protected_binds(Grant(mode=WRITE, files=writable))
+    return SandboxSpec(
+        Path.cwd(),
+        writable,
+        network,
+        workdir_writable=False,
+        protect=tuple(keep),
+        visible=(Path(record.path).resolve(),),  # the library itself is hidden from it
+        private_tmp=False,  # the host's /tmp, read-only; a private TMPDIR for scratch
+    )
 
 
 @tool(risk=_run_risk, risk_from="the script")
@@ -185,7 +207,7 @@ def run_script(
 ) -> Iterator[str | ScriptRun]:
     """Run a saved script under limits, in a sandbox where the machine allows it."""
     from llmchain_os.safety.process import Limits, ProcessResult
-    from llmchain_os.safety.sandbox import SandboxSpec, run_process
+    from llmchain_os.safety.sandbox import run_process
 
     lib = library()
     record, text = lib.read(name)
@@ -198,7 +220,7 @@ def run_script(
         raise ToolError(f"script {name} changed after it was approved - run it again")
     limits = Limits(timeout_s=SCRIPT_TIMEOUT_S, cpu_s=int(SCRIPT_TIMEOUT_S))
     writable = _writable([*record.writes, *write])
-    spec = SandboxSpec(Path.cwd(), writable, network) if sandbox else None
+    spec = _script_spec(record, writable, network) if sandbox else None
     result: ProcessResult | None = None
     for item in run_process(script_argv(record), limits, spec, cwd=Path.cwd()):
         if isinstance(item, ProcessResult):

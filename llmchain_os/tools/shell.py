@@ -1,20 +1,34 @@
 """run_shell: a command line the user spelled out, run under a time and output limit.
 
 It runs in the user's own environment and working directory (it is their command), with
-the rlimits on and no sandbox; the process code is ``safety.sandbox.run_process``.
+the rlimits on, confined to what its approval granted (``safety/confine.py``): a read sees
+everything read-only, an approved change may write only the targets its question named.
+The process code is ``safety.sandbox.run_process``.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from llmchain_os.safety.commands import classify_command
-from llmchain_os.safety.risk import Assessment
+from llmchain_os.safety.commands import classify_with_scope
+from llmchain_os.safety.confine import (
+    READ_ONLY,
+    Grant,
+    prepare,
+    sandbox_spec,
+    scope_risk,
+    undo_prepared,
+)
+from llmchain_os.safety.programs import worse
+from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.safety.sandbox import Limits, ProcessResult, run_process
+from llmchain_os.safety.scope import Scope
 from llmchain_os.tools.base import Table, ToolOutput, tool
 
 TIMEOUT_S = 30.0
@@ -28,6 +42,7 @@ class ShellResult(ToolOutput):
     stderr: str
     truncated: bool = False
     timed_out: bool = False
+    sandbox: str = ""  # how it really ran ("none: <why>" when unconfined)
 
     def _cut(self) -> bool:
         """Stopped by us at the output cap (killed, not exited on its own)."""
@@ -53,8 +68,24 @@ class ShellResult(ToolOutput):
         return None
 
 
+def _cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:  # the folder was removed under us: relative targets are then unknown
+        return "/nonexistent"
+
+
 def _assess(args: BaseModel) -> Assessment:
-    return classify_command(str(getattr(args, "command", "")))
+    """The command's risk, made worse when its changes cannot be confined to its targets."""
+    judged, scope = classify_with_scope(str(getattr(args, "command", "")), _cwd())
+    if judged.risk is Risk.READ or judged.denied:
+        return judged
+    found = scope_risk(scope)
+    return worse(judged, found) if found is not None else judged
+
+
+def _scope(args: BaseModel) -> Scope:
+    return classify_with_scope(str(getattr(args, "command", "")), _cwd())[1]
 
 
 def _effect(args: BaseModel) -> str:
@@ -64,17 +95,24 @@ def _effect(args: BaseModel) -> str:
     return rm_effect(str(getattr(args, "command", "")))
 
 
-@tool(risk=_assess, effect=_effect, risk_from="the command")
+@tool(risk=_assess, effect=_effect, risk_from="the command", scope=_scope)
 def run_shell(
     command: Annotated[str, Field(min_length=1, max_length=4000)],
+    grant: Grant | None = None,
 ) -> Iterator[str | ShellResult]:
     """Run a shell command line exactly as the user wrote it and return its output."""
     limits = Limits(timeout_s=TIMEOUT_S, output_chars=OUTPUT_LIMIT)
+    grant, cwd = grant or READ_ONLY, Path(_cwd())
+    spec = sandbox_spec(grant, cwd)
+    made = prepare(grant)
     # bash -c on the user's own command line: the policy has classified this exact text.
-    for item in run_process(["/bin/bash", "-c", command], limits, clean_env=False):
+    argv = ["/bin/bash", "-c", command]
+    for item in run_process(argv, limits, spec, clean_env=False, cwd=cwd):
         if not isinstance(item, ProcessResult):
             yield item
             continue
+        if item.exit_code != 0:
+            undo_prepared(made)
         yield ShellResult(
             command=command,
             exit_code=item.exit_code,
@@ -82,6 +120,7 @@ def run_shell(
             stderr=item.stderr,
             truncated=item.truncated,
             timed_out=item.timed_out,
+            sandbox=item.sandbox if spec is not None else f"none: {grant.describe()}",
         )
 
 

@@ -384,12 +384,32 @@ def test_the_network_is_off_unless_asked_for(
     assert on.sandbox.endswith(", network)")
 
 
-def test_the_sandbox_has_its_own_pid_namespace(sandboxed: SandboxStatus, tmp_path: Path) -> None:
-    result = bash("echo $$; ls /proc | grep -c '^[0-9]'", sandbox=SandboxSpec(tmp_path))
+def test_the_sandbox_sees_host_processes_but_cannot_signal_them(
+    sandboxed: SandboxStatus, tmp_path: Path
+) -> None:
+    victim = subprocess.Popen(["sleep", "60"])
+    try:
+        script = f"echo $$; test -d /proc/{victim.pid} && echo seen; kill {victim.pid}; echo $?"
+        result = bash(script, sandbox=SandboxSpec(tmp_path))
+        own_pid, seen, kill_status = result.stdout.split()
+        assert int(own_pid) < 10  # pid 1 is bwrap's init; the host's pids are far higher
+        assert seen == "seen"  # ps and top work on the host's processes
+        assert kill_status != "0"
+        assert victim.poll() is None  # the host's process was not reached
+    finally:
+        victim.kill()
+        victim.wait()
 
-    own_pid, visible = (int(n) for n in result.stdout.split())
-    assert own_pid < 10  # pid 1 is bwrap's init; the host's pids are far higher
-    assert visible < 10  # the host's processes cannot be seen
+
+def test_the_sandbox_has_no_capabilities_even_for_root(
+    sandboxed: SandboxStatus, tmp_path: Path
+) -> None:
+    result = bash(
+        "grep CapEff /proc/self/status; mount -o remount,rw / 2>&1; echo x > /etc/llmos-probe",
+        sandbox=SandboxSpec(tmp_path),
+    )
+    assert "CapEff:\t0000000000000000" in result.stdout
+    assert not Path("/etc/llmos-probe").exists()
 
 
 def test_the_sandboxed_environment_is_clean(

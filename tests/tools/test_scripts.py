@@ -85,7 +85,7 @@ def test_run_streams_output_records_the_run_and_reports_the_sandbox(in_tmp: Path
     assert done.kind is EventKind.STEP_DONE, done.text
     sandbox = done.data["output"]["sandbox"]
     if sandbox_status().available:
-        assert sandbox.startswith("bubblewrap") and str(in_tmp) in sandbox
+        assert sandbox == "bubblewrap (read-only /, nothing writable, no network)"
     else:
         assert sandbox.startswith("none:")
     record = ScriptLibrary().get("looker")
@@ -93,17 +93,20 @@ def test_run_streams_output_records_the_run_and_reports_the_sandbox(in_tmp: Path
 
 
 @pytest.mark.skipif(not sandbox_status().available, reason="bubblewrap cannot run here")
-def test_the_sandbox_keeps_writes_to_the_work_dir_and_asked_paths(
+def test_the_sandbox_keeps_writes_to_the_asked_paths_only_not_the_work_dir(
     in_tmp: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     outside = tmp_path_factory.mktemp("outside")
-    save("writer", f"#!/bin/bash\ntouch ./inside\ntouch {outside}/x\n")
+    save("writer", f"#!/bin/bash\ntouch {outside}/x\ntouch ./inside\n")
     step = Step(tool="run_script", args={"name": "writer"})
     assert finished(execute(step)).kind is EventKind.STEP_FAILED
-    assert (in_tmp / "inside").exists() and not (outside / "x").exists()
+    assert not (in_tmp / "inside").exists() and not (outside / "x").exists()
     step = Step(tool="run_script", args={"name": "writer", "write": [str(outside)]})
+    assert finished(execute(step)).kind is EventKind.STEP_FAILED  # the work dir: read-only
+    assert (outside / "x").exists() and not (in_tmp / "inside").exists()
+    step = Step(tool="run_script", args={"name": "writer", "write": [str(outside), "."]})
     assert finished(execute(step)).kind is EventKind.STEP_DONE
-    assert (outside / "x").exists()
+    assert (in_tmp / "inside").exists()
 
 
 def test_no_sandbox_says_so_and_python_runs_isolated(in_tmp: Path) -> None:

@@ -17,14 +17,20 @@ from llmchain_os.agent.policy import Policy
 from llmchain_os.repl.app import string_console
 from llmchain_os.repl.render import Renderer
 from llmchain_os.safety import process
+from llmchain_os.safety.confine import Grant
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools import shell
 from llmchain_os.tools.base import ToolError, builtin_registry
 
+# The process tests read the pids a command writes with `echo $$`: a sandbox's pid namespace
+# would give its own numbers, so they run as the user's own `!cmd` does (unconfined).
+# Confinement itself is tested in tests/safety/test_confine.py.
+UNCONFINED = Grant(mode="unconfined", why="a test of process handling")
 
-def run_shell(command: str) -> shell.ShellResult:
+
+def run_shell(command: str, grant: Grant | None = UNCONFINED) -> shell.ShellResult:
     tool = builtin_registry().get("run_shell")
-    result = tool.call(tool.parse_args({"command": command}))
+    result = tool.call(tool.parse_args({"command": command}), grant)
     assert isinstance(result, shell.ShellResult)
     return result
 
@@ -144,7 +150,7 @@ def test_ctrl_c_while_waiting_kills_the_group_and_re_raises(tmp_path: Path) -> N
     previous = signal.signal(signal.SIGALRM, interrupt)
     try:
         with pytest.raises(KeyboardInterrupt):
-            for item in tool.stream(tool.parse_args({"command": command})):
+            for item in tool.stream(tool.parse_args({"command": command}), UNCONFINED):
                 if item == "ready\n":
                     signal.setitimer(signal.ITIMER_REAL, 0.2)
     finally:
@@ -261,7 +267,8 @@ def _executor() -> Executor:
 
 
 def _plan(command: str) -> Plan:
-    return Plan(steps=[Step(tool="run_shell", args={"command": command})])
+    """The user's own command (`!cmd`), which runs unconfined: see UNCONFINED above."""
+    return Plan(steps=[Step(tool="run_shell", args={"command": command})], source="user")
 
 
 def test_the_executor_turns_output_into_chunk_events_before_the_result() -> None:

@@ -1,0 +1,251 @@
+"""Confinement by approval: an approved step may touch what its question named, and no more.
+
+The classifier decides what to ask; this is the guarantee. Every step the shell runs for the
+user (commands, composed commands, saved scripts, jobs, a model's tool calls) runs in
+bubblewrap with rights that come from its approval (``Grant``):
+
+- **read**: ``/`` read-only, no network, its own pid namespace (it sees the host's processes
+  through a read-only /proc but cannot signal them), no capabilities, and llmchain-os's own
+  config, data and state (the audit log) hidden behind empty folders. Only a private scratch
+  folder (``TMPDIR``) is writable.
+- **write**: as a read, plus the resolved targets the question named. A target's folder is
+  writable for new entries, but every entry already in it stays read-only unless it is a
+  target, so a misjudged command cannot overwrite a neighbour. In a folder that holds
+  startup files or keys (a home, /etc) only the target itself is made writable: created
+  empty first when it does not exist yet, so renames and deletes there fail instead of
+  reaching ``~/.bashrc``. Startup files, ``~/.ssh``, autostart and unit folders and the
+  shell's own files stay read-only inside any writable place unless the question named
+  exactly that place. The network and other processes only when the approval covered them.
+- **unconfined**: a change whose targets cannot be known from the command (``make``, a
+  package manager, an unknown program). Its risk says so (``scope_risk``), so it needs the
+  approval a destructive step needs; and ``!cmd`` typed by the user, which is theirs.
+
+What can be checked before the question is, and is put in the question: a target with
+more than one hard link, or a folder too big to protect entry by entry, makes the step
+destructive with that reason. A grant is worked out on resolved paths when the question is
+asked and again just before the run; if the two differ (a symlink swapped in between), the
+step fails instead of writing somewhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from llmchain_os.safety.places import holds_protected, protected_places, sensitive_place
+from llmchain_os.safety.risk import Assessment, Risk
+from llmchain_os.safety.scope import Scope
+
+if TYPE_CHECKING:
+    from llmchain_os.safety.sandbox import SandboxSpec
+
+MAX_ENTRIES = 1000  # entries protected one by one in a writable folder; more is not confined
+READ = "read"
+WRITE = "write"
+UNCONFINED = "unconfined"
+
+
+class ConfinementError(Exception):
+    """What was approved can no longer be confined as asked; the message says what changed."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one approved step may do when it runs (paths resolved)."""
+
+    mode: str = READ
+    folders: tuple[Path, ...] = ()  # writable for new entries; existing ones stay read-only
+    files: tuple[Path, ...] = ()  # the named targets: writable (a folder: all inside it)
+    create: tuple[tuple[Path, bool], ...] = ()  # (path, is_folder) made empty before the run
+    network: bool = False
+    processes: bool = False
+    why: str = ""  # for unconfined: why it cannot be confined
+
+    def describe(self) -> str:
+        """The grant in words, for the question and the result."""
+        if self.mode == UNCONFINED:
+            return f"runs unconfined ({self.why})" if self.why else "runs unconfined"
+        places = [str(p) for p in (*self.files, *(p for p, _ in self.create))]
+        places += [f"new files in {p}" for p in self.folders if p not in self.files]
+        parts = [f"may write only {', '.join(places)}" if places else "read-only"]
+        if self.network:
+            parts.append("network")
+        if self.processes:
+            parts.append("may signal processes")
+        return "; ".join(parts)
+
+
+READ_ONLY = Grant()
+
+
+def _resolve(raw: str) -> Path:
+    return Path(os.path.realpath(raw))
+
+
+def _anchor(path: Path) -> tuple[Path, Path | None]:
+    """The nearest existing folder of ``path``, and the first missing part under it."""
+    missing: Path | None = None
+    while not os.path.lexists(path) and path != path.parent:
+        missing, path = path, path.parent
+    return path, missing
+
+
+def _hard_links(path: Path) -> int:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return 1
+    return info.st_nlink if stat.S_ISREG(info.st_mode) else 1
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        with os.scandir(folder) as found:
+            return [Path(e.path) for e in found]
+    except OSError:
+        return []
+
+
+def scope_risk(scope: Scope) -> Assessment | None:
+    """Why a change cannot be confined to its targets, as a risk the question must carry;
+    None when it can. Called only for commands that change something."""
+    if scope.unknown:
+        return Assessment(Risk.DESTRUCTIVE, f"it runs unconfined: {scope.unknown}")
+    for raw in (*scope.writes, *scope.mkdirs):
+        real = _resolve(raw)
+        if (links := _hard_links(real)) > 1:
+            why = f"{raw} has {links} hard links: writing it changes the file under every name"
+            return Assessment(Risk.DESTRUCTIVE, why)
+        folder, _ = _anchor(real if not os.path.lexists(real) else real.parent)
+        if not holds_protected(folder) and len(_entries(folder)) > MAX_ENTRIES:
+            why = f"{folder} holds over {MAX_ENTRIES} entries, too many to keep read-only"
+            return Assessment(Risk.DESTRUCTIVE, why)
+    return None
+
+
+def grant_for(scope: Scope, risk: Risk) -> Grant:
+    """The grant an approval of ``risk`` gives a command of ``scope``."""
+    if risk is Risk.READ:
+        return Grant(network=scope.network)
+    if scope.unknown:
+        return Grant(mode=UNCONFINED, why=scope.unknown)
+    folders: list[Path] = []
+    files: list[Path] = []
+    create: list[tuple[Path, bool]] = []
+    for raw in (*scope.writes, *scope.mkdirs):
+        real = _resolve(raw)
+        exists = os.path.lexists(real)
+        folder, missing = _anchor(real.parent if exists else real)
+        if holds_protected(folder) and (exists or missing is not None):
+            if exists:
+                files.append(real)
+            elif missing is not None:
+                create.append((missing, missing != real or raw in scope.mkdirs))
+            continue
+        folders.append(folder)
+        if exists:
+            files.append(real)
+    folders += [_resolve(f) for f in scope.new_in if os.path.isdir(f)]
+    return Grant(
+        mode=WRITE,
+        folders=tuple(dict.fromkeys(folders)),
+        files=tuple(dict.fromkeys(files)),
+        create=tuple(dict.fromkeys(create)),
+        network=scope.network,
+        processes=scope.processes,
+    )
+
+
+def check_unchanged(approved: Grant, scope: Scope, risk: Risk) -> None:
+    """Raise ConfinementError when the targets resolve elsewhere than when they were asked."""
+    now = grant_for(scope, risk)
+    if now != approved:
+        raise ConfinementError(
+            "the command's targets changed after it was approved "
+            f"(asked: {approved.describe()}; now: {now.describe()}) - not run; ask again"
+        )
+
+
+def prepare(grant: Grant) -> list[Path]:
+    """Create the empty targets the grant names (the approved change begins here); returns
+    what was created, so a failed step can take it away again."""
+    made: list[Path] = []
+    for path, is_folder in grant.create:
+        if os.path.lexists(path):
+            continue
+        if is_folder:
+            path.mkdir(mode=0o755)
+        else:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            os.close(fd)
+        made.append(path)
+    return made
+
+
+def undo_prepared(made: list[Path]) -> None:
+    """Remove what ``prepare`` made if the step left it empty."""
+    for path in made:
+        try:
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+            elif path.stat().st_size == 0:
+                path.unlink()
+        except OSError:
+            continue  # not empty any more, or gone: the step used it
+
+
+def protected_binds(grant: Grant) -> list[Path]:
+    """Existing paths to keep read-only inside the grant's writable places: each writable
+    folder's entries that are not targets, and every protected place under a writable
+    path that the question did not name."""
+    named = {*grant.files, *(p for p, _ in grant.create)}
+    keep: list[Path] = []
+    for folder in grant.folders:
+        keep += [e for e in _entries(folder) if e not in named and not e.is_symlink()]
+    writable = [*grant.folders, *grant.files, *(p for p, _ in grant.create)]
+    for place in protected_places():
+        real = _resolve(str(place))
+        if real in named or not os.path.lexists(real) or real.is_symlink():
+            continue
+        if any(real.is_relative_to(w) for w in writable):
+            keep.append(real)
+    return list(dict.fromkeys(keep))
+
+
+def hidden_places() -> list[Path]:
+    """llmchain-os's own folders (config, memory, audit log): no step sees them."""
+    from llmchain_os.paths import config_dir, data_dir, state_dir
+
+    return [
+        p for p in (_resolve(str(d)) for d in (config_dir(), data_dir(), state_dir())) if p.is_dir()
+    ]
+
+
+def named_sensitive(grant: Grant) -> list[str]:
+    """The protected places the grant makes writable because the question named them."""
+    out = []
+    for path in (*grant.files, *(p for p, _ in grant.create)):
+        if (found := sensitive_place(path)) is not None:
+            out.append(found.reason)
+    return out
+
+
+def sandbox_spec(grant: Grant, cwd: Path) -> SandboxSpec | None:
+    """The bubblewrap spec of a grant, starting in ``cwd``; None when it is unconfined."""
+    from llmchain_os.safety.sandbox import SandboxSpec
+
+    if grant.mode == UNCONFINED:
+        return None
+    writable = (*grant.folders, *grant.files, *(p for p, _ in grant.create))
+    return SandboxSpec(
+        workdir=cwd,
+        writable=tuple(dict.fromkeys(writable)),
+        network=grant.network,
+        workdir_writable=False,
+        processes=grant.processes,
+        protect=tuple(protected_binds(grant)),
+        private_tmp=False,
+    )

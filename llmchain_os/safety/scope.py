@@ -1,0 +1,274 @@
+"""What a command needs beyond reading: the paths it writes, the network, other processes.
+
+The classifier (``safety.commands``) says how risky a command is; this says where its
+changes land, so the sandbox (``safety.confine``) can let an approved command write there
+and nowhere else. The same parse feeds both: the walker in ``commands.py`` hands each simple
+command (its words as bash runs them, wrappers and sudo looked through) and each output
+redirection here.
+
+A target is an absolute path: ``~``, ``~user``, ``$HOME`` and ``${HOME}`` are expanded, a
+relative path is taken from the working folder as the command's own ``cd`` left it, and a
+glob is expanded now. When that cannot be done (a variable, a substitution, a ``cd`` to
+somewhere computed), or when a program that changes things is not one whose targets this
+module knows (``make``, ``pip install``, a script), the scope is ``unknown``: such a command
+cannot be confined to its targets, and the question must say it runs unconfined.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llmchain_os.safety.places import holds_protected, write_targets
+from llmchain_os.safety.risk import Assessment, Risk
+
+MAX_GLOB = 256  # a glob target matching more than this is not listed one by one
+# Reads that must see the host's network namespace (their own would hold only `lo`).
+NET_STATE = frozenset("ip ss netstat ifconfig route arp hostname nstat ethtool iw".split())
+# Programs that act on other processes: a private pid namespace would hide their targets.
+SIGNALLERS = frozenset("kill pkill killall skill renice snice taskset ionice prlimit".split())
+# Changes that touch no file: nothing to confine beyond the defaults.
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh"})
+AS_ANOTHER_USER = frozenset({"sudo", "su", "doas", "pkexec"})
+NO_FILES = frozenset("export declare typeset local readonly unset set shopt alias cd".split())
+COMPUTED = re.compile(r"[$`]")
+GLOB = re.compile(r"[*?\[]")
+ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=")
+NEW = "/\0new"  # marks a folder in which only new entries (names not known now) are made
+REMOTE_PATH = re.compile(r"^[\w.@-]+:")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a command's changes land. ``writes`` are absolute, not yet resolved."""
+
+    writes: tuple[str, ...] = ()
+    new_in: tuple[str, ...] = ()  # folders where new entries of names not known now appear
+    network: bool = False  # the host's network (a remote step, or a read of its state)
+    processes: bool = False  # the host's processes (kill, renice)
+    unknown: str = ""  # why the targets cannot be known; "" when they can
+    mkdirs: tuple[str, ...] = ()  # targets that are folders to create (mkdir)
+
+
+def expand(word: str, cwd: str | None) -> str | None:
+    """``word`` as an absolute path, or None when it is computed at run time."""
+    for home_var in ("${HOME}", "$HOME"):
+        if word == home_var or word.startswith(home_var + "/"):
+            word = "~" + word[len(home_var) :]
+    if word.startswith("~"):
+        user, _, rest = word[1:].partition("/")
+        try:
+            home = os.path.expanduser("~") if not user else pwd.getpwnam(user).pw_dir
+        except KeyError:
+            return None
+        word = os.path.join(home, rest) if rest else home
+    if COMPUTED.search(word):
+        return None
+    if not word.startswith("/"):
+        if cwd is None:
+            return None
+        word = os.path.join(cwd, word)
+    return os.path.normpath(word)
+
+
+def _globbed(path: str) -> list[str] | None:
+    """A glob's current matches (bash passes the pattern itself when none match)."""
+    if not GLOB.search(path):
+        return [path]
+    matches = sorted(glob.glob(path))
+    if len(matches) > MAX_GLOB:
+        return None
+    return matches or [path]
+
+
+def _tar_targets(args: list[str], cwd: str) -> list[str]:
+    """Creating writes the archive (-f); extracting writes the -C folder or the cwd."""
+    first = args[0].lstrip("-") if args and not args[0].startswith("--") else ""
+    letters = "".join(a.lstrip("-") for a in args if a.startswith("-") and not a.startswith("--"))
+    letters += first
+    archive = next((args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-f", "--file")), "")
+    if not archive and "f" in first:
+        archive = next((a for a in args[1:] if not a.startswith("-")), "")
+    creates = any(c in letters for c in "cru") or "--create" in args or "--append" in args
+    if creates:
+        return [archive] if archive else []
+    folder = next((args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-C", "--directory")), "")
+    listing = "t" in letters or "--list" in args
+    return [] if listing else [folder or cwd]
+
+
+def _sed_targets(args: list[str], cwd: str) -> list[str]:
+    """`sed -i SCRIPT FILE...`: the files, not the script (unless -e/-f gave it)."""
+    operands = [a for a in args if not a.startswith("-")]
+    scripted = any(a in ("-e", "-f") or a.startswith(("--expression", "--file")) for a in args)
+    return operands if scripted else operands[1:]
+
+
+def _compress_targets(args: list[str], cwd: str) -> list[str]:
+    """gzip FILE writes FILE.gz beside FILE and removes FILE: the file, in its folder."""
+    return [a for a in args if not a.startswith("-")]
+
+
+def _in_cwd(args: list[str], cwd: str) -> list[str]:
+    """Programs that write into the working folder (git, unzip, wget, curl -O)."""
+    for flag in ("-C", "-d", "-P", "--directory-prefix"):
+        if flag in args[:-1]:
+            return [args[args.index(flag) + 1] + NEW]
+    return [cwd + NEW]
+
+
+def _git_targets(args: list[str], cwd: str) -> list[str]:
+    """git changes its repository as a whole: the -C folder or the working folder."""
+    return [_in_cwd(args, cwd)[0].removesuffix(NEW)]
+
+
+def _curl_targets(args: list[str], cwd: str) -> list[str]:
+    out = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-o", "--output")]
+    if any(a in ("-O", "--remote-name", "--remote-name-all") for a in args):
+        out.append(cwd + NEW)
+    return [o for o in out if o != "-"]
+
+
+def _wget_targets(args: list[str], cwd: str) -> list[str]:
+    out = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-O", "--output-document")]
+    return [o for o in out if o != "-"] if out else _in_cwd(args, cwd)
+
+
+def _output_flag(args: list[str], cwd: str) -> list[str]:
+    """sort/shuf/tree -o FILE (also --output=FILE)."""
+    out = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-o", "--output")]
+    return out + [a.partition("=")[2] for a in args if a.startswith("--output=")]
+
+
+def _uniq_targets(args: list[str], cwd: str) -> list[str]:
+    """uniq INPUT OUTPUT: the second operand is written."""
+    return [a for a in args if not a.startswith("-") or a == "-"][1:2]
+
+
+def _ssh_targets(args: list[str], cwd: str) -> list[str]:
+    return []  # it changes the other host, not this one
+
+
+# How programs whose writes are not simply their operands say where they write.
+TARGETS: dict[str, Callable[[list[str], str], list[str]]] = {
+    "tar": _tar_targets,
+    "sed": _sed_targets,
+    "gzip": _compress_targets,
+    "gunzip": _compress_targets,
+    "bzip2": _compress_targets,
+    "bunzip2": _compress_targets,
+    "xz": _compress_targets,
+    "unxz": _compress_targets,
+    "zstd": _compress_targets,
+    "git": _git_targets,
+    "unzip": _in_cwd,
+    "curl": _curl_targets,
+    "wget": _wget_targets,
+    "ssh": _ssh_targets,
+    "sort": _output_flag,
+    "shuf": _output_flag,
+    "tree": _output_flag,
+    "uniq": _uniq_targets,
+    "ping": _ssh_targets,
+    "dig": _ssh_targets,
+    "host": _ssh_targets,
+    "nslookup": _ssh_targets,
+    "traceroute": _ssh_targets,
+}
+# Operand writers of places.write_targets, plus the file creators it does not list.
+OPERAND_WRITERS = frozenset(
+    "cp mv install ln rsync scp tee touch mkdir truncate rm rmdir shred chmod chown chgrp dd "
+    "unlink mkfifo zip".split()
+)
+
+
+@dataclass
+class ScopeBuilder:
+    """Collects one command line's scope while ``commands._Walker`` walks it."""
+
+    cwd: str | None
+    writes: list[str] = field(default_factory=list)
+    new_in: list[str] = field(default_factory=list)
+    mkdirs: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    network: bool = False
+    processes: bool = False
+
+    def chdir(self, words: list[str]) -> None:
+        """`cd DIR` moves where later relative paths point; `cd` alone goes home."""
+        target = words[1] if len(words) > 1 else "~"
+        self.cwd = None if target == "-" else expand(target, self.cwd)
+
+    def command(self, words: list[str], judged: Assessment, runner: str = "") -> None:
+        """One simple command's words (wrappers removed), its own assessment, and the
+        program that starts it when that is a wrapper (``sudo``, ``nice``)."""
+        if runner in AS_ANOTHER_USER and judged.risk is not Risk.READ:
+            self.unknown.append(f"`{runner}` runs it as another user, outside any sandbox")
+            return
+        while words and ASSIGNMENT.match(words[0]):
+            words = words[1:]  # `LANG=C sort -o x y` runs sort
+        if not words:
+            return
+        prog = words[0].rsplit("/", 1)[-1]
+        if prog in NET_STATE or judged.risk is Risk.REMOTE:
+            self.network = True
+        if prog in SIGNALLERS and judged.risk is not Risk.READ:
+            self.processes = True
+        if judged.risk is Risk.READ or prog in NO_FILES or prog in SIGNALLERS:
+            return
+        if prog in SHELLS and ("-c" in words or len(words) == 1):
+            return  # its script (or here-document) was walked as commands of its own
+        raw = self._raw_targets(prog, words)
+        if raw is None:
+            self.unknown.append(f"where `{prog}` writes cannot be known from the command")
+            return
+        for word in raw:
+            self._add(word, mkdir=prog == "mkdir")
+
+    def redirect(self, target: str) -> None:
+        self._add(target)
+
+    def _raw_targets(self, prog: str, words: list[str]) -> list[str] | None:
+        cwd = self.cwd or "."
+        if prog in TARGETS:
+            return TARGETS[prog](words[1:], cwd)
+        if prog in OPERAND_WRITERS:
+            return write_targets(words) or ([cwd] if prog == "zip" else [])
+        return None
+
+    def _add(self, word: str, mkdir: bool = False) -> None:
+        if REMOTE_PATH.match(word):
+            return  # `scp x host:/y` writes on the other host
+        if word.endswith(NEW):
+            self._new_in(word.removesuffix(NEW))
+            return
+        path = expand(word, self.cwd)
+        matches = _globbed(path) if path is not None else None
+        if matches is None:
+            self.unknown.append(f"`{word}` is worked out only when the command runs")
+            return
+        (self.mkdirs if mkdir else self.writes).extend(matches)
+
+    def _new_in(self, word: str) -> None:
+        folder = expand(word, self.cwd)
+        if folder is None:
+            self.unknown.append(f"`{word}` is worked out only when the command runs")
+        elif holds_protected(Path(folder)):
+            self.unknown.append(f"it makes files of names not known now in {folder}")
+        else:
+            self.new_in.append(folder)
+
+    def build(self) -> Scope:
+        return Scope(
+            writes=tuple(dict.fromkeys(self.writes)),
+            new_in=tuple(dict.fromkeys(self.new_in)),
+            network=self.network,
+            processes=self.processes,
+            unknown="; ".join(dict.fromkeys(self.unknown)),
+            mkdirs=tuple(dict.fromkeys(self.mkdirs)),
+        )
