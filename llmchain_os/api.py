@@ -23,7 +23,7 @@ from llmchain_os.agent.request import Request, RequestError, clean_request
 from llmchain_os.config import Settings, load_settings
 from llmchain_os.exitcodes import ExitCode
 from llmchain_os.llm.errors import ModelError, ProviderError
-from llmchain_os.safety.audit import AuditLog
+from llmchain_os.safety.audit import AuditError, AuditLog
 from llmchain_os.tools.base import ToolRegistry, builtin_registry
 
 if TYPE_CHECKING:
@@ -202,6 +202,7 @@ class Session:
             dry_run,
             audit=self.audit_log(),
             request=request,
+            confine_user_commands=self.settings.sandbox_user_commands,
         )
 
     def handle(
@@ -347,6 +348,17 @@ def undo_last() -> list[str]:
         return logged_action("undo", {}, lambda: restore().lines(), request="undo")
     except AuditError as exc:  # nothing unlogged changes the machine, undo included
         return [f"Nothing restored: {exc}"]
+
+
+def verify_audit(log: AuditLog | None = None) -> tuple[str, int]:
+    """``llmos audit verify`` and ``/audit verify``: does the log's hash chain hold?
+
+    Returns one line (ok with the count, or the first problem) and the exit code."""
+    try:
+        found = (log or AuditLog()).verify()
+    except AuditError as exc:
+        return str(exc), ExitCode.UNVERIFIED
+    return found.summary(), ExitCode.DONE if found.ok else ExitCode.UNVERIFIED
 
 
 def trash_listing() -> list[str]:

@@ -190,6 +190,13 @@ def cmd_undo(opts: argparse.Namespace, settings: Settings) -> int:
 
 def _add_audit_parser(sub: Any) -> None:
     audit = sub.add_parser("audit", help="show the log of every step run, declined or refused")
+    audit.add_argument(
+        "action",
+        nargs="?",
+        choices=["show", "verify"],
+        default="show",
+        help="verify: check that no entry was changed, removed or added by hand",
+    )
     audit.add_argument("-n", type=int, default=50, metavar="N", help="the last N (0: all)")
     audit.add_argument("--since", metavar="WHEN", help="e.g. 30m, 1h, 2d, 1w or an ISO time")
     audit.add_argument("--risk", choices=["read", "write", "remote", "privileged", "destructive"])
@@ -201,6 +208,8 @@ def _add_audit_parser(sub: Any) -> None:
 def cmd_audit(opts: argparse.Namespace, settings: Settings) -> int:
     from llmchain_os.safety.audit import AuditError, audit_report
 
+    if opts.action == "verify":
+        return cmd_audit_verify()
     try:
         lines, note = audit_report(
             last=opts.n,
@@ -217,6 +226,14 @@ def cmd_audit(opts: argparse.Namespace, settings: Settings) -> int:
     if note:
         print(f"llmos: {note}", file=sys.stderr)
     return 0
+
+
+def cmd_audit_verify() -> int:
+    from llmchain_os.api import verify_audit
+
+    text, code = verify_audit()
+    print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
 
 
 def cmd_jobs(opts: argparse.Namespace, settings: Settings) -> int:

@@ -12,4 +12,5 @@ class ExitCode:
     DECLINED = 3
     NO_MODEL = 4
     UNSURE = 5
+    UNVERIFIED = 6  # llmos audit verify: the audit log was changed, cut or torn
     INTERRUPTED = 130  # 128 + SIGINT, as shells report it

@@ -388,3 +388,25 @@ def test_console_script_and_python_m_give_the_same_result() -> None:
     for key in ("request", "provider", "model", "plan", "exit_code", "answer_by"):
         assert a[key] == b[key], key
     assert a["steps"][0]["output"]["total"] == b["steps"][0]["output"]["total"]
+
+
+def test_audit_verify_exits_0_on_a_whole_chain_and_non_zero_once_a_line_is_gone() -> None:
+    from llmchain_os.exitcodes import ExitCode
+    from llmchain_os.safety.audit import AuditLog, new_entry
+
+    log = AuditLog()
+    for i in range(4):
+        log.append(new_entry(step_id=f"s{i}", tool="t", args={"i": i}, risk="read", status="done"))
+
+    proc = llmos("audit", "verify")
+    assert proc.returncode == 0, proc.stderr
+    assert lines_of(proc)[0].startswith("ok: 4 entries chained, head ")
+
+    lines = log.path.read_bytes().splitlines(keepends=True)
+    log.path.write_bytes(b"".join(lines[:1] + lines[2:]))
+    proc = llmos("audit", "verify")
+    assert proc.returncode == ExitCode.UNVERIFIED
+    assert proc.stdout == "" and "Traceback" not in proc.stderr
+    assert lines_of(proc) == [
+        f"audit log NOT verified: an entry is missing before line 2 - {log.path}"
+    ]

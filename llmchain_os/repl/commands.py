@@ -21,7 +21,7 @@ Every plan is shown with its risk; anything beyond reading asks you first.
   /model     which model is loaded, and how
   /history   your last requests
   /scripts   saved scripts; /scripts show NAME (ask "write a script that ..." for one)
-  /audit     the last 20 steps from the audit log (llmos audit filters it)
+  /audit     the last 20 steps from the audit log; /audit verify checks its hash chain
   /jobs      scheduled scripts; /jobs rm ID removes one (asks first)
   /undo      restore what the last delete or overwrite removed (from the trash)
   /help      this text
@@ -84,6 +84,12 @@ def _undo(session: Session, console: Console, history: History) -> None:
 def _audit(session: Session, console: Console, args: list[str]) -> None:
     from llmchain_os.safety.audit import audit_report
 
+    if args[:1] == ["verify"]:
+        from llmchain_os.api import verify_audit
+
+        text, code = verify_audit(session.audit_log())
+        console.print(text, style=None if code == 0 else "red", markup=False, soft_wrap=True)
+        return
     lines, note = audit_report(last=20, log=session.audit_log())
     console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
     if note:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,6 +63,10 @@ class Grant:
     network: bool = False
     processes: bool = False
     why: str = ""  # for unconfined: why it cannot be confined
+    # Startup files and keys that do not exist yet in a writable folder that holds them
+    # (a home, for a delete a person approved): bubblewrap cannot mount over what is not
+    # there, so any of them that appears during the step is taken away after it.
+    watch: tuple[Path, ...] = field(default=(), compare=False)  # the log may appear between
 
     def describe(self) -> str:
         """The grant in words, for the question and the result."""
@@ -116,6 +120,8 @@ def scope_risk(scope: Scope) -> Assessment | None:
         return Assessment(Risk.DESTRUCTIVE, f"it runs unconfined: {scope.unknown}")
     for raw in (*scope.writes, *scope.mkdirs):
         real = _resolve(raw)
+        if (place := sensitive_place(raw)) is not None:  # `$HOME/.bashrc`, `cd ~; > .profile`
+            return Assessment(place.risk, f"it writes {raw}: {place.reason}", place.denied)
         if (links := _hard_links(real)) > 1:
             why = f"{raw} has {links} hard links: writing it changes the file under every name"
             return Assessment(Risk.DESTRUCTIVE, why)
@@ -135,11 +141,13 @@ def grant_for(scope: Scope, risk: Risk) -> Grant:
     folders: list[Path] = []
     files: list[Path] = []
     create: list[tuple[Path, bool]] = []
+    approved_by_person = risk in (Risk.PRIVILEGED, Risk.DESTRUCTIVE)
     for raw in (*scope.writes, *scope.mkdirs):
         real = _resolve(raw)
         exists = os.path.lexists(real)
         folder, missing = _anchor(real.parent if exists else real)
-        if holds_protected(folder) and (exists or missing is not None):
+        strict = not approved_by_person or sensitive_place(real) is not None
+        if holds_protected(folder) and strict and (exists or missing is not None):
             if exists:
                 files.append(real)
             elif missing is not None:
@@ -149,6 +157,14 @@ def grant_for(scope: Scope, risk: Risk) -> Grant:
         if exists:
             files.append(real)
     folders += [_resolve(f) for f in scope.new_in if os.path.isdir(f)]
+    named = {*files, *(p for p, _ in create)}
+    watch = [
+        place
+        for place in map(_resolve, map(str, protected_places()))
+        if place not in named
+        and not os.path.lexists(place)
+        and any(place.parent == f or place.is_relative_to(f) for f in folders)
+    ]
     return Grant(
         mode=WRITE,
         folders=tuple(dict.fromkeys(folders)),
@@ -156,7 +172,21 @@ def grant_for(scope: Scope, risk: Risk) -> Grant:
         create=tuple(dict.fromkeys(create)),
         network=scope.network,
         processes=scope.processes,
+        watch=tuple(dict.fromkeys(watch)),
     )
+
+
+def take_back_watched(grant: Grant) -> list[str]:
+    """Move any watched place that the step created to the trash; what was taken."""
+    from llmchain_os.safety.trash import TrashWriter
+
+    appeared = [p for p in grant.watch if os.path.lexists(p)]
+    if appeared:
+        writer = TrashWriter("confinement", "a confined step created a startup file or key")
+        for path in appeared:
+            writer.take(path)
+        writer.save()
+    return [str(p) for p in appeared]
 
 
 def check_unchanged(approved: Grant, scope: Scope, risk: Risk) -> None:
@@ -169,10 +199,13 @@ def check_unchanged(approved: Grant, scope: Scope, risk: Risk) -> None:
         )
 
 
-def prepare(grant: Grant) -> list[Path]:
+Made = list[tuple[Path, int]]  # what prepare created, with its mtime then
+
+
+def prepare(grant: Grant) -> Made:
     """Create the empty targets the grant names (the approved change begins here); returns
-    what was created, so a failed step can take it away again."""
-    made: list[Path] = []
+    what was created, so a failed step that never touched it can take it away again."""
+    made: Made = []
     for path, is_folder in grant.create:
         if os.path.lexists(path):
             continue
@@ -181,20 +214,20 @@ def prepare(grant: Grant) -> list[Path]:
         else:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
             os.close(fd)
-        made.append(path)
+        made.append((path, os.lstat(path).st_mtime_ns))
     return made
 
 
-def undo_prepared(made: list[Path]) -> None:
-    """Remove what ``prepare`` made if the step left it empty."""
-    for path in made:
+def undo_prepared(made: Made) -> None:
+    """Remove what ``prepare`` made if the failed step never touched it."""
+    for path, mtime in made:
         try:
-            if path.is_dir() and not path.is_symlink():
-                path.rmdir()
-            elif path.stat().st_size == 0:
-                path.unlink()
+            info = os.lstat(path)
+            if info.st_mtime_ns != mtime or (stat.S_ISREG(info.st_mode) and info.st_size):
+                continue  # the step wrote it
+            path.rmdir() if stat.S_ISDIR(info.st_mode) else path.unlink()
         except OSError:
-            continue  # not empty any more, or gone: the step used it
+            continue  # not empty any more, or gone
 
 
 def protected_binds(grant: Grant) -> list[Path]:
@@ -239,7 +272,10 @@ def sandbox_spec(grant: Grant, cwd: Path) -> SandboxSpec | None:
 
     if grant.mode == UNCONFINED:
         return None
-    writable = (*grant.folders, *grant.files, *(p for p, _ in grant.create))
+    # A target inside a writable folder is writable through it: a bind of its own would
+    # make it a mount point, which cannot be removed or renamed (`rm -r dir` would fail).
+    alone = [f for f in grant.files if not any(f.parent == d for d in grant.folders)]
+    writable = (*grant.folders, *alone, *(p for p, _ in grant.create))
     return SandboxSpec(
         workdir=cwd,
         writable=tuple(dict.fromkeys(writable)),

@@ -23,13 +23,14 @@ from llmchain_os.safety.confine import (
     prepare,
     sandbox_spec,
     scope_risk,
+    take_back_watched,
     undo_prepared,
 )
 from llmchain_os.safety.programs import worse
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.safety.sandbox import Limits, ProcessResult, run_process
 from llmchain_os.safety.scope import Scope
-from llmchain_os.tools.base import Table, ToolOutput, tool
+from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
 
 TIMEOUT_S = 30.0
 OUTPUT_LIMIT = 64_000
@@ -113,6 +114,11 @@ def run_shell(
             continue
         if item.exit_code != 0:
             undo_prepared(made)
+        if taken := take_back_watched(grant):
+            raise ToolError(
+                f"the command created {', '.join(taken)}, which no step may create; "
+                "it was moved to the trash"
+            )
         yield ShellResult(
             command=command,
             exit_code=item.exit_code,

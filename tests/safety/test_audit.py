@@ -6,6 +6,7 @@ the executor's own report.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -21,12 +22,16 @@ from llmchain_os.agent.executor import Executor
 from llmchain_os.agent.plan import Plan, Step, StepStatus
 from llmchain_os.agent.policy import Decision, Policy
 from llmchain_os.cli import main
+from llmchain_os.exitcodes import ExitCode
 from llmchain_os.safety.audit import (
+    BLOCK,
+    GENESIS,
     AuditEntry,
     AuditError,
     AuditFilter,
     AuditLog,
     audit_report,
+    line_hash,
     new_entry,
     output_sha256,
     parse_since,
@@ -221,7 +226,10 @@ def test_declined_denied_and_skipped_steps_are_logged_and_nothing_ran(tmp_path: 
 
 def test_yes_destructive_is_named_as_the_approver(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "audit.jsonl")
-    victim = tmp_path / "victim"
+    # A folder of its own: tmp_path holds the XDG folders, so it is confined like a home,
+    # where only a named file itself is writable and a delete of it fails.
+    (tmp_path / "work").mkdir()
+    victim = tmp_path / "work" / "victim"
     victim.write_text("x")
     policy = Policy(auto_write=True, auto_destructive=True)
     executor = Executor(registry(tmp_path / "n"), policy, no, audit=log)
@@ -469,3 +477,255 @@ def test_slash_audit_shows_the_last_20_entries(tmp_path: Path) -> None:
     assert "request number 24" in text and "request number 5" in text
     assert "request number 4\n" not in text and "request number 4 " not in text
     assert len(text.strip().splitlines()) == 21  # the header and 20 entries
+
+
+# -- the hash chain: `llmos audit verify` ------------------------------------------------------
+def chained_log(path: Path, n: int = 5) -> AuditLog:
+    """A log of n real appends whose exit codes are 0, 1, 2 ..., so each line is unique."""
+    log = AuditLog(path)
+    for i in range(n):
+        log.append(entry(tool="run_shell", args={"command": f"echo {i}"}, exit_code=i))
+    return log
+
+
+def lines_of(log: AuditLog) -> list[bytes]:
+    return log.path.read_bytes().splitlines()
+
+
+def rewrite(log: AuditLog, lines: list[bytes]) -> None:
+    log.path.write_bytes(b"".join(line + b"\n" for line in lines))
+
+
+def first_problem(log: AuditLog) -> tuple[int | None, str]:
+    found = log.verify()
+    assert not found.ok
+    return found.problems[0].line, found.problems[0].why
+
+
+def test_each_entry_carries_the_hash_of_the_line_before_and_the_chain_verifies(
+    tmp_path: Path,
+) -> None:
+    log = chained_log(tmp_path / "audit.jsonl")
+
+    raw = lines_of(log)
+    rows = [json.loads(line) for line in raw]
+    assert [r["seq"] for r in rows] == [1, 2, 3, 4, 5]
+    assert rows[0]["prev"] == GENESIS
+    for before, row in zip(raw, rows[1:], strict=False):
+        assert row["prev"] == hashlib.sha256(before).hexdigest()
+    head = json.loads((tmp_path / "audit.head").read_text())
+    assert head == {"seq": 5, "sha256": line_hash(raw[-1])}
+    assert stat.S_IMODE((tmp_path / "audit.head").stat().st_mode) == 0o600
+    found = log.verify()
+    assert found.ok and found.entries == 5 and found.unchained == 0
+    assert found.summary().startswith(f"ok: 5 entries chained, head {line_hash(raw[-1])}")
+
+
+def test_an_entry_longer_than_the_block_read_from_the_end_is_chained_whole(
+    tmp_path: Path,
+) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.append(entry(args={"text": "x" * 3 * BLOCK}))
+    log.append(entry(args={"text": "y" * 3 * BLOCK}))
+    log.append(entry())
+
+    assert log.verify().ok
+    assert json.loads(lines_of(log)[2])["prev"] == line_hash(lines_of(log)[1])
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [(b'"exit_code":2', b'"exit_code":0'), (b'"tool":"run_shell"', b'"tool":"ls"')]
+)
+def test_a_changed_line_is_found_at_that_line(tmp_path: Path, old: bytes, new: bytes) -> None:
+    log = chained_log(tmp_path / "audit.jsonl")
+    lines = lines_of(log)
+    lines[2] = lines[2].replace(old, new)
+    rewrite(log, lines)
+
+    assert first_problem(log) == (3, "line 3 was changed (line 4's prev does not match it)")
+
+
+def test_a_changed_last_line_is_found_through_the_head(tmp_path: Path) -> None:
+    log = chained_log(tmp_path / "audit.jsonl")
+    lines = lines_of(log)
+    lines[4] = lines[4].replace(b'"exit_code":4', b'"exit_code":0')
+    rewrite(log, lines)
+
+    assert first_problem(log) == (5, "line 5 was changed (it does not match audit.head)")
+
+
+def test_a_deleted_middle_line_is_found_where_it_was(tmp_path: Path) -> None:
+    log = chained_log(tmp_path / "audit.jsonl")
+    lines = lines_of(log)
+    del lines[2]
+    rewrite(log, lines)
+
+    found = log.verify()
+    assert [(p.line, p.why) for p in found.problems] == [(3, "an entry is missing before line 3")]
+
+
+def test_lines_cut_from_the_end_are_found_through_the_head(tmp_path: Path) -> None:
+    log = chained_log(tmp_path / "audit.jsonl")
+    rewrite(log, lines_of(log)[:3])
+
+    line, why = first_problem(log)
+    assert line is None
+    assert why == "the file was truncated: it ends at entry 3, audit.head at 5"
+
+    log.append(entry(request="after the cut"))  # the cut is not healed by later entries
+    assert first_problem(log) == (4, "2 entries are missing before line 4")
+
+
+def test_an_emptied_log_or_a_removed_head_is_found(tmp_path: Path) -> None:
+    log = chained_log(tmp_path / "audit.jsonl")
+    log.path.write_bytes(b"")
+    assert "truncated: it ends at entry 0" in first_problem(log)[1]
+
+    log = chained_log(tmp_path / "other.jsonl")
+    rewrite(log, lines_of(log)[:3])
+    log.head_path.unlink()
+    assert first_problem(log) == (
+        None,
+        "other.head is missing: a cut end of the log would not show",
+    )
+
+    log.path.unlink()
+    assert log.verify().ok  # no log and no head: nothing was ever written, as far as we can tell
+
+
+def test_a_forged_line_appended_by_hand_is_found(tmp_path: Path) -> None:
+    log = chained_log(tmp_path / "audit.jsonl")
+    real = lines_of(log)
+    forged = json.loads(real[-1])
+    forged.update(seq=6, prev="f" * 64, request="nothing to see")
+    with log.path.open("ab") as fh:
+        fh.write(json.dumps(forged).encode() + b"\n")
+
+    assert first_problem(log) == (6, "line 6 was added by hand (its prev does not match)")
+
+    rewrite(log, real)  # a line without any link, as an older writer or a person would add
+    unlinked = {k: v for k, v in forged.items() if k not in ("seq", "prev")}
+    with log.path.open("ab") as fh:
+        fh.write(json.dumps(unlinked).encode() + b"\n")
+    assert first_problem(log) == (6, "line 6 has no chain link (added by hand)")
+
+
+def test_a_line_with_the_right_prev_added_without_the_head_is_found(tmp_path: Path) -> None:
+    log = chained_log(tmp_path / "audit.jsonl")
+    last = lines_of(log)[-1]
+    forged = {**json.loads(last), "seq": 6, "prev": line_hash(last), "request": "later"}
+    with log.path.open("ab") as fh:
+        fh.write(json.dumps(forged).encode() + b"\n")
+
+    line, why = first_problem(log)
+    assert line == 6 and why.startswith("line 6 was added after the last append's audit.head")
+
+
+def test_an_old_log_without_the_chain_is_reported_unchained_and_chained_after(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "audit.jsonl"
+    old = [entry(request=f"old {i}").model_dump_json(exclude={"seq", "prev"}) for i in range(3)]
+    path.write_text("".join(line + "\n" for line in old))
+    log = AuditLog(path)
+
+    found = log.verify()
+    assert found.ok and (found.entries, found.unchained) == (0, 3)
+    assert found.summary().startswith("ok: 3 unchained (written before the chain)")
+
+    log.append(entry(request="new"))
+    log.append(entry(request="newer"))
+
+    found = log.verify()
+    assert found.ok and (found.entries, found.unchained) == (2, 3)
+    new = json.loads(lines_of(log)[3])
+    assert (new["seq"], new["prev"]) == (1, line_hash(old[2].encode()))
+    assert "2 entries chained, 3 unchained (written before the chain)" in found.summary()
+
+
+def test_a_torn_line_shows_as_a_break_at_its_spot_and_the_chain_runs_on_over_it(
+    tmp_path: Path,
+) -> None:
+    log = chained_log(tmp_path / "audit.jsonl", 2)
+    with log.path.open("ab") as fh:  # what a SIGKILL in the middle of a write leaves
+        fh.write(b'{"ts":"2026-01-01T00:00:00+00:00","user":"x","req')
+
+    assert first_problem(log) == (3, "the log ends in a torn line: line 3, a write cut short")
+
+    log.append(entry(request="after"))
+
+    found = log.verify()
+    assert [(p.line, p.why) for p in found.problems] == [
+        (3, "line 3 is torn or no entry (a write cut short, or edited)")
+    ]
+    assert found.entries == 3  # seq goes on from the last whole entry
+    torn, after = lines_of(log)[2:]
+    assert json.loads(after)["prev"] == line_hash(torn)
+
+    rewrite(log, [line for line in lines_of(log) if line != torn])  # removing it shows too
+    assert first_problem(log) == (2, "line 2 was changed (line 3's prev does not match it)")
+
+
+APPENDER = """
+import sys
+from llmchain_os.safety.audit import AuditLog, new_entry
+log = AuditLog(__import__("pathlib").Path(sys.argv[1]))
+for i in range(int(sys.argv[2])):
+    log.append(new_entry(step_id=sys.argv[3], tool="t", args={"i": i}, risk="read", status="done"))
+"""
+
+
+def test_two_processes_appending_at_once_leave_a_chain_that_verifies(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    writers = [
+        subprocess.Popen([sys.executable, "-c", APPENDER, str(path), "60", name], cwd=ROOT)
+        for name in ("a", "b")
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+
+    found = AuditLog(path).verify()
+    assert found.ok, found.summary()
+    assert found.entries == 120
+    rows = [json.loads(line) for line in path.read_bytes().splitlines()]
+    assert [r["seq"] for r in rows] == list(range(1, 121))
+    for name in ("a", "b"):
+        assert [r["args"]["i"] for r in rows if r["step_id"] == name] == list(range(60))
+
+
+def test_llmos_audit_verify_exits_0_when_it_holds_and_non_zero_when_not(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["audit", "verify"]) == 0
+    assert capsys.readouterr().out.startswith("ok: no audit entries yet")
+
+    log = chained_log(AuditLog().path, 3)
+    assert main(["audit", "verify"]) == 0
+    assert capsys.readouterr().out.startswith("ok: 3 entries chained, head ")
+
+    lines = lines_of(log)
+    del lines[1]
+    rewrite(log, lines)
+    assert main(["audit", "verify"]) == ExitCode.UNVERIFIED
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("audit log NOT verified: an entry is missing before line 2")
+    assert len(err.splitlines()) == 1
+
+
+def test_slash_audit_verify_says_whether_the_chain_holds() -> None:
+    import io
+
+    from prompt_toolkit.history import InMemoryHistory
+    from rich.console import Console
+
+    from llmchain_os.api import Session
+    from llmchain_os.config import Settings
+    from llmchain_os.repl.commands import run_slash
+
+    session = Session(Settings())
+    chained_log(session.audit_log().path, 2)
+    screen = io.StringIO()
+
+    run_slash("/audit verify", session, Console(file=screen, width=300), InMemoryHistory())
+
+    assert screen.getvalue().startswith("ok: 2 entries chained")

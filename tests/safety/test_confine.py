@@ -1,0 +1,185 @@
+"""Confinement by approval with real bubblewrap runs: what a step may touch comes from its
+approval, the question says so, and a swap between the question and the run is caught."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from llmchain_os.agent.events import Event, EventKind
+from llmchain_os.agent.executor import Executor, decline_all
+from llmchain_os.agent.plan import Plan, Step, StepStatus
+from llmchain_os.agent.policy import Decision, Policy
+from llmchain_os.safety import sandbox
+from llmchain_os.safety.commands import classify_with_scope
+from llmchain_os.safety.confine import UNCONFINED, WRITE, grant_for, scope_risk
+from llmchain_os.safety.risk import Risk
+from llmchain_os.safety.sandbox import SandboxStatus, sandbox_status
+from llmchain_os.tools.base import ToolError, builtin_registry
+from llmchain_os.tools.shell import ShellResult
+
+
+@pytest.fixture
+def home(private_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A home (it holds the XDG folders and a .bashrc) and a work folder to start in."""
+    if not sandbox_status().available:
+        pytest.skip(f"no sandbox here: {sandbox_status().why_not}")
+    monkeypatch.setenv("HOME", str(private_home))
+    (private_home / ".bashrc").write_text("# mine\n")
+    work = private_home / "work"
+    work.mkdir()
+    (work / "keep.txt").write_text("keep\n")
+    monkeypatch.chdir(work)
+    yield private_home
+
+
+def run(command: str, policy: Policy, approve: object = decline_all, **kw: object) -> Executor:
+    executor = Executor(builtin_registry(), policy, approve, **kw)  # type: ignore[arg-type]
+    list(executor.execute(Plan(steps=[Step(tool="run_shell", args={"command": command})])))
+    return executor
+
+
+def test_a_read_can_write_nowhere_not_even_its_own_folder(home: Path) -> None:
+    # `uniq - FILE` truncates FILE: a "read" to a classifier that does not know the operand
+    executor = run("uniq - keep.txt < /dev/null; touch made", Policy(auto_write=True))
+
+    assert (home / "work" / "keep.txt").read_text() == "keep\n"
+    assert not (home / "work" / "made").exists()
+    assert executor.records[0].status in (StepStatus.FAILED, StepStatus.DONE, StepStatus.DECLINED)
+
+
+def granted(command: str, approved: str, risk: Risk) -> ShellResult:
+    """Run ``command`` with the grant an approval of ``approved`` at ``risk`` gives: the
+    sandbox on its own, whatever the classifier would make of ``command``."""
+    _, scope = classify_with_scope(approved, os.getcwd())
+    tool = builtin_registry().get("run_shell")
+    result = tool.call(tool.parse_args({"command": command}), grant_for(scope, risk))
+    assert isinstance(result, ShellResult)
+    return result
+
+
+def test_an_approved_write_makes_its_new_file_and_cannot_touch_a_neighbour(home: Path) -> None:
+    result = granted("echo new > out.txt; echo gone > keep.txt", "echo new > out.txt", Risk.WRITE)
+
+    assert (home / "work" / "out.txt").read_text() == "new\n"
+    assert (home / "work" / "keep.txt").read_text() == "keep\n"
+    assert result.exit_code != 0 and "Read-only file system" in result.stderr
+
+
+def test_a_change_in_the_home_gets_only_its_own_file(home: Path) -> None:
+    run("echo note > ~/notes.txt", Policy(auto_write=True))
+
+    assert (home / "notes.txt").read_text() == "note\n"
+    assert (home / ".bashrc").read_text() == "# mine\n"
+
+
+def test_home_spelled_as_a_variable_is_still_the_home(home: Path) -> None:
+    _, scope = classify_with_scope("cd ~ && echo x >> .bashrc", os.getcwd())
+    found = scope_risk(scope)
+
+    assert found is not None and found.risk is Risk.DESTRUCTIVE
+    assert ".bashrc" in found.reason
+    assert run("echo x >> ${HOME}/.bashrc", Policy(auto_write=True)).records[0].status is (
+        StepStatus.DECLINED
+    )
+
+
+def test_a_hard_link_is_named_and_makes_the_step_destructive(home: Path) -> None:
+    os.link(home / ".bashrc", home / "work" / "innocent.txt")
+    _, scope = classify_with_scope("echo x >> innocent.txt", os.getcwd())
+
+    found = scope_risk(scope)
+
+    assert found is not None and found.risk is Risk.DESTRUCTIVE and "hard links" in found.reason
+
+
+def test_unknown_targets_run_unconfined_only_with_a_destructive_approval(home: Path) -> None:
+    _, scope = classify_with_scope("make install", os.getcwd())
+
+    assert scope_risk(scope) is not None and scope_risk(scope).risk is Risk.DESTRUCTIVE  # type: ignore[union-attr]
+    assert grant_for(scope, Risk.DESTRUCTIVE).mode == UNCONFINED
+
+
+def test_the_question_says_where_the_step_may_write(home: Path) -> None:
+    asked: list[str] = []
+
+    def approve(step: Step, decision: Decision) -> bool:
+        asked.append(decision.prompt(step))
+        return False
+
+    run("touch fresh.txt", Policy(), approve)
+
+    assert asked and f"may write only new files in {home / 'work'}" in asked[0]
+
+
+def test_a_symlink_swapped_in_after_the_question_fails_the_step(home: Path) -> None:
+    target = home / "work" / "box"
+    target.mkdir()
+
+    def swap(step: Step, decision: Decision) -> bool:
+        target.rmdir()
+        target.symlink_to(home)  # now `box/x` would land in the home
+        return True
+
+    executor = run("touch box/x", Policy(), swap)
+
+    assert executor.records[0].status is StepStatus.FAILED
+    assert "changed after it was approved" in (executor.records[0].error or "")
+    assert not (home / "x").exists()
+
+
+def test_without_a_sandbox_even_a_read_is_asked_and_says_why(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox_status.cache_clear()
+    monkeypatch.setattr(sandbox, "sandbox_status", lambda: SandboxStatus(False, "", "no bwrap"))
+    from llmchain_os.agent import executor as executor_module  # noqa: F401 - reads sandbox.*
+
+    monkeypatch.setattr("llmchain_os.safety.sandbox.sandbox_status", sandbox.sandbox_status)
+    executor = run("ls", Policy(auto_write=True))
+
+    record = executor.records[0]
+    assert record.status is StepStatus.DECLINED
+    assert "no sandbox here (no bwrap)" in (record.error or "")
+
+
+def test_the_users_own_command_is_unconfined_unless_asked(home: Path) -> None:
+    def user_plan(executor: Executor) -> list[Event]:
+        step = Step(tool="run_shell", args={"command": "touch mine.txt"})
+        return list(executor.execute(Plan(steps=[step], source="user")))
+
+    done = user_plan(Executor(builtin_registry(), Policy(auto_write=True)))
+    assert done[-1].kind is EventKind.STEP_DONE and (home / "work" / "mine.txt").exists()
+    assert done[-1].data["output"]["sandbox"].startswith("none: runs unconfined")
+
+    confined = Executor(builtin_registry(), Policy(auto_write=True), confine_user_commands=True)
+    done = user_plan(confined)
+    assert done[-1].data["output"]["sandbox"].startswith("bubblewrap")
+
+
+def test_a_startup_file_made_by_an_approved_delete_is_taken_back(home: Path) -> None:
+    (home / "old").mkdir()
+    approved = f"rm -r {home}/old"
+    assert grant_for(classify_with_scope(approved, "/")[1], Risk.DESTRUCTIVE).mode == WRITE
+
+    with pytest.raises(ToolError, match=r"created .*\.bash_profile"):
+        granted(f"{approved}; echo evil > {home}/.bash_profile", approved, Risk.DESTRUCTIVE)
+
+    assert not (home / ".bash_profile").exists()
+    assert not (home / "old").exists()
+
+
+def test_the_shells_own_folders_are_hidden_from_every_step(home: Path) -> None:
+    from llmchain_os.paths import state_dir
+
+    state_dir().mkdir(parents=True, exist_ok=True)
+    (state_dir() / "audit.jsonl").write_text("{}\n")
+    executor = Executor(builtin_registry(), Policy())
+    step = Step(tool="run_shell", args={"command": f"ls -A {state_dir()}"})
+    events = list(executor.execute(Plan(steps=[step])))
+
+    assert events[-1].kind is EventKind.STEP_DONE
+    assert events[-1].data["output"]["stdout"] == ""

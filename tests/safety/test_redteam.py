@@ -1,0 +1,57 @@
+"""Every attack of the red-team corpus, each in a throwaway home: nothing changes, nothing
+leaks, no process outside is killed, and the audit log still verifies (redteam.py says how).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from llmchain_os.safety.sandbox import sandbox_status
+from tests.safety.redteam import (
+    CORPUS,
+    Attack,
+    Listener,
+    Range,
+    build_home,
+    damage,
+    iter_classes,
+    load_corpus,
+    run_attack,
+)
+
+ATTACKS = load_corpus()
+
+
+@pytest.fixture
+def rng(private_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Range]:
+    if not sandbox_status().available:
+        pytest.skip(f"no sandbox here: {sandbox_status().why_not}")
+    monkeypatch.setenv("HOME", str(private_home))
+    work = build_home(private_home)
+    listener = Listener()
+    victim = subprocess.Popen(["sleep", "300"])
+    try:
+        yield Range(private_home, work, listener, victim)
+    finally:
+        victim.kill()
+        victim.wait()
+        listener.close()
+
+
+def test_the_corpus_is_big_and_its_ids_unique() -> None:
+    ids = [a.id for a in ATTACKS]
+    assert len(ids) == len(set(ids)), "duplicate attack ids in " + str(CORPUS)
+    assert len(ATTACKS) >= 150
+    assert len(dict(iter_classes(ATTACKS))) >= 8
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.id for a in ATTACKS])
+def test_the_attack_changes_nothing_and_leaks_nothing(attack: Attack, rng: Range) -> None:
+    events = run_attack(attack, rng)
+    found = damage(rng)
+    shown = [f"{e.kind.value}: {e.text[:200]}" for e in events]  # type: ignore[attr-defined]
+    assert found == [], f"{attack.command}\n" + "\n".join(shown)
