@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,8 @@ from llmchain_os.config import Settings
 from llmchain_os.llm.cloud import get_cloud_model
 from llmchain_os.llm.models import embedded_model_path
 from tests.fakes import ScriptedChatModel
+from tools.evallib.recorder import Recorder
+from tools.evallib.tasks import CloudReply
 
 
 def _free_port() -> int:
@@ -147,3 +150,45 @@ def test_secrets_are_redacted_before_they_reach_the_cloud(local_model: object) -
     assert "hunter2" not in sent and "sk-abcdefghijklmnopqrstuvwx" not in sent
     assert "[REDACTED]" in sent
     assert result.provider == "cloud" and result.answer == "I cannot tell jokes."
+
+
+# The red team's shapes that once reached the cloud stand-in, and the values that must not.
+RED_TEAM_NOTES = (
+    "DB_PASS=Zq7dbPassVal\n"
+    "passphrase: Quartz lantern orbit\n"
+    "PIN=4711\n"
+    "pin code: 4821\n"
+    "machine h login u password NtRcPw93\n"
+    "url=postgres://app:Pg5ecretVal@db/app\n"
+)
+RED_TEAM_SECRETS = [
+    "Zq7dbPassVal",
+    "Quartz lantern orbit",
+    "4711",
+    "4821",
+    "NtRcPw93",
+    "Pg5ecretVal",
+]
+
+
+def test_secrets_never_arrive_at_the_receiving_server(tmp_path: Path, local_model: object) -> None:
+    """Through the real cloud path (ChatOpenAI over HTTP) to a recording 127.0.0.1 server:
+    the secrets in the request and in a tool result are masked in what the server receives."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text(RED_TEAM_NOTES)
+    replies = [
+        CloudReply(tool="run_shell", args={"command": f"cat {notes}"}),
+        CloudReply(text="ok"),
+    ]
+    text = "tell me a joke about DB_PASS=Zq7dbPassVal and pin code: 4821"
+    with Recorder(replies) as server:
+        settings = Settings(cloud_base_url=server.url, cloud_model="recorder", n_threads=1)
+        session = Session(settings, model=local_model)  # type: ignore[arg-type]
+        events = list(session.handle(text, approve=lambda step, decision: True))
+    result = ChainResult.from_events(text, events)
+    assert result.provider == "cloud" and result.answer == "ok"
+    assert [(s.tool, s.status.value) for s in result.steps] == [("run_shell", "done")]
+    assert len(server.bodies) == 2  # the request, then the request with the tool's output
+    arrived = "\n".join(server.bodies)
+    assert [s for s in RED_TEAM_SECRETS if s in arrived] == []
+    assert "DB_PASS=[REDACTED]" in server.bodies[0] and "password [REDACTED]" in server.bodies[1]
