@@ -8,16 +8,16 @@ allows only spans of the request or known values (see ``candidates``).
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable, Iterable
 from difflib import get_close_matches
 from typing import Any
 
-from llmchain_os.agent.intent import no_tool_change
 from llmchain_os.agent.paths import PATH as PATH  # re-exported: scripting reads them here
 from llmchain_os.agent.paths import find_paths as find_paths
 from llmchain_os.agent.paths import is_file_word
 from llmchain_os.agent.retrieval import STOP
+from llmchain_os.agent.spelled import Ask, spelled_command
+from llmchain_os.agent.spelled import bare_command as bare_command  # re-exported
 
 NUMBER_WORDS = {
     "one": 1,
@@ -40,13 +40,7 @@ NUMBER_WORDS = {
     "fifty": 50,
 }
 QUOTED = re.compile(r"`([^`]+)`|'([^']+)'|\"([^\"]+)\"")
-RUN_VERB = re.compile(
-    r"^(?:please\s+|can you\s+|could you\s+)?(?:run|execute|exec)\b[:\s]*"
-    r"(?:(?:the\s+)?(?:shell\s+)?command\s+|this:?\s+)?(.+)$",
-    re.I,
-)
 PID = re.compile(r"\b(?:pid|proc|process(?:\s+(?:id|number))?|#)\s*#?\s*(\d{1,7})\b", re.I)
-POLITE_TAIL = re.compile(r"(?:\s+(?:for me|please|pls|plz|thanks|thank you))+\W*$", re.I)
 REMOTE_TARGET = re.compile(
     r"\b(?:on|at|to|from|in)\s+(?:the\s+)?(?:host|server|box|machine)?\s*"
     r"(?P<host>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\b"
@@ -97,40 +91,10 @@ def find_sort(text: str) -> str | None:
     return None
 
 
-def find_command(text: str) -> str | None:
-    quoted = QUOTED.search(text)
-    if quoted:
-        return next(g for g in quoted.groups() if g)
-    m = RUN_VERB.match(text.strip())
-    return POLITE_TAIL.sub("", m.group(1)).strip() or None if m else None
-
-
-def bare_command(text: str, english: set[str], running: Callable[[], set[str]] = set) -> str | None:
-    """The whole request is a command line ("ls -la /tmp"): a program on PATH, then flags or
-    paths. A lone word ("uptime", "free") is a question, not a command."""
-    import shutil
-
-    try:
-        words = shlex.split(text)
-    except ValueError:
-        return None
-    if len(words) < 2 or words[0].lower() in english or not shutil.which(words[0]):
-        return None
-    if any(w.startswith(("-", "/", "~", "./")) or w in ("|", "&&", ";") for w in words[1:]):
-        return text.strip()
-    # "pkill syncagent", "cat notes.txt": a program and a few operands, none an English
-    # function word ("sort files by size" is a sentence), each a file, a running process's
-    # name or not a plain word ("nice try", "yes sir" are not command lines).
-    plain = words[0].lower() not in STOP and not STOP & {w.lower() for w in words}
-    if not plain or len(words) > 4 or any(no_tool_change(w) for w in words):
-        return None
-    return text.strip() if all(_operand(w, running) for w in words[1:]) else None
-
-
-def _operand(word: str, running: Callable[[], set[str]]) -> bool:
-    import os
-
-    return bool(re.search(r"[./=\d:@]", word)) or os.path.exists(word) or word in running()
+def find_command(text: str, names: Callable[[], set[str]] = set) -> str | None:
+    """The command line the text asks to run, exactly as spelled (see ``agent.spelled``)."""
+    said = spelled_command(text, lambda t: bare_command(t, set(), names))
+    return said.command if said is not None and said.ask is Ask.RUN else None
 
 
 def remote_target(text: str) -> str | None:
@@ -192,7 +156,7 @@ def _proc(text: str, names: Callable[[], set[str]]) -> dict[str, Any]:
 
 
 def _shell(text: str, names: Callable[[], set[str]]) -> dict[str, Any]:
-    command = find_command(text) or bare_command(text, set(), names)
+    command = find_command(text, names)
     return {"command": command} if command else {}
 
 

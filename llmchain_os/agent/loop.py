@@ -19,6 +19,7 @@ from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.executor import Executor
 from llmchain_os.agent.plan import Step, StepStatus
 from llmchain_os.agent.request import Request
+from llmchain_os.agent.spelled import asked_to_run
 from llmchain_os.llm.errors import ModelError, ProviderError
 from llmchain_os.prompts import load_prompt
 from llmchain_os.safety.redact import redact, redact_data
@@ -47,14 +48,15 @@ class ToolLoop:
     def _step(self, name: str, args: dict[str, Any], request_text: str) -> Step:
         """The model's call as a step, with the risk the policy will see (shown in the plan).
 
-        A shell command that is not written out in the request came from the model (or from
-        text it read in a tool result): it needs a person's consent, never a blanket --yes.
+        A shell command that the request does not spell out as a thing to run (see
+        ``agent.spelled``) came from the model (or from text it read in a tool result, or from
+        a quote in the request): it needs a person's consent, never a blanket --yes.
         """
         risk = self.registry.risk_of(name, args)
         consent = False
         if name == "run_shell":
             command = str(args.get("command", "")).strip()
-            consent = not command or command not in request_text
+            consent = not asked_to_run(command, request_text)  # spelled to run, not quoted
         elif name == "save_script":  # a script the model wrote is the same: a person reads it
             script = str(args.get("text", "")).strip()
             consent = not script or script not in request_text

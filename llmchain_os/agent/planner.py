@@ -15,18 +15,17 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from llmchain_os.agent.extract import (
     DELETE_INTENT,
     KILL_INTENT,
     PID,
-    QUOTED,
     REMOVE_JOB,
     bare_command,
     candidates,
     extract_args,
-    find_command,
     find_process,
     refers_back,
     remote_target,
@@ -49,8 +48,10 @@ from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.request import Request
 from llmchain_os.agent.retrieval import Match, ToolIndex
 from llmchain_os.agent.script_steps import is_script_request, missing_script, saved_script_named
+from llmchain_os.agent.spelled import Ask, Spelled, read_request, spelled_command, split_clauses
 from llmchain_os.llm.grammar import args_grammar, choice_grammar
 from llmchain_os.prompts import load_exemplars, load_prompt
+from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import Tool, ToolError, ToolRegistry
 
 if TYPE_CHECKING:
@@ -62,14 +63,6 @@ PROCESS_WORD = re.compile(r"\b(?:process(?:es)?|pids?|programs?|daemons?)\b", re
 NOT_ABOUT_FILES = frozenset({"top_processes", "process_info", "system_overview"})
 # A command line, a file's new text, which script or job, and when: spelled out, never made up.
 NEVER_INVENTED = {"command", "content", "script", "job", "when"}
-CLAUSE_SPLIT = re.compile(
-    r"\s*(?:,?\s*\band then\b|,\s*then\b|;|\band also\b|"
-    r"\band\b(?=\s+(?:show|tell|give|list|find|check|get|display|what|how|which)\b))\s*",
-    re.I,
-)
-EXPLICIT = re.compile(
-    r"`[^`]+`|^(?:please\s+|can you\s+|could you\s+)?(?:run|execute|exec)\b", re.I
-)
 
 
 @dataclass
@@ -85,25 +78,6 @@ class PlanOutcome:
 
 class Unsure(Exception):
     pass
-
-
-def split_clauses(text: str) -> list[str]:
-    """The parts of a request; a quoted command keeps its own ; and &&, but the words
-    around it still split ("run `cat x` and then show disk usage" is two steps)."""
-    if EXPLICIT.search(text) and not QUOTED.search(text):
-        return [text]  # "run ls; df": the whole rest is the command line
-    spans = [m.span() for m in QUOTED.finditer(text)]
-    cuts = [
-        m
-        for m in CLAUSE_SPLIT.finditer(text)
-        if m.end() > m.start() and not any(a <= m.start() < b for a, b in spans)
-    ]
-    parts, last = [], 0
-    for m in cuts:
-        parts.append(text[last : m.start()])
-        last = m.end()
-    parts.append(text[last:])
-    return [c for c in parts if c.strip()]
 
 
 def _fmt(matches: list[Match]) -> str:
@@ -134,8 +108,20 @@ class RetrievalPlanner:
             {t: ex for t, ex in load_exemplars().items() if t in registry or t == NONE_LABEL}
         )
 
+    def bare(self, text: str) -> str | None:
+        """The text as a command line on its own ("ls -la /etc"), judged against the English
+        words of the other tools' examples ("find files older than a week" is a sentence)."""
+        return bare_command(text, self._english, self.names)
+
+    @cached_property
+    def _english(self) -> set[str]:
+        return self.index.vocabulary_without("run_shell")
+
     def plan(self, request: Request) -> PlanOutcome:
         outcome = PlanOutcome(plan=None)
+        said = read_request(request.text, self.bare)
+        if any(s.ask is Ask.EXPLAIN for s in said):  # before anything that could run it
+            return self._plan_explain(said, outcome)
         if "save_script" in self.registry and is_script_request(request.text):
             return self._plan_script(request.text, outcome)
         steps: list[Step] = []
@@ -166,6 +152,9 @@ class RetrievalPlanner:
             time.perf_counter() - start
         )
         args = extract_args(tool.name, clause, self.names)
+        said = spelled_command(clause, self.bare) if tool.name == "run_shell" else None
+        if said is not None and said.ask is Ask.RUN:
+            args = {"command": said.command}  # exactly what the choice above read
         refs = (
             {"pid": "pid"}
             if (
@@ -191,6 +180,24 @@ class RetrievalPlanner:
         )
         return Step(tool=tool.name, args=args, risk=risk, why=why, refs=refs)
 
+    def _plan_explain(self, said: list[Spelled], outcome: PlanOutcome) -> PlanOutcome:
+        """Asked what a command does, or told not to run it: each is explained, none runs."""
+        shown = ", ".join(f"`{s.command}`" for s in said)
+        if "explain_command" not in self.registry:
+            outcome.unsure = f"The request asks about {shown} without running it; nothing ran"
+            return outcome
+        steps = [
+            Step(
+                tool="explain_command",
+                args={"command": s.command},
+                risk=Risk.READ,
+                why="the request asks what the command does, not to run it",
+            )
+            for s in said[: self.max_steps]
+        ]
+        outcome.plan = Plan(steps=steps, source="explain")
+        return outcome
+
     def _plan_script(self, text: str, outcome: PlanOutcome) -> PlanOutcome:
         """ "write a script that ...": drafted from a template or by the model, then saved."""
         from llmchain_os.agent.script_steps import script_steps
@@ -212,11 +219,14 @@ class RetrievalPlanner:
             return self.registry.get("run_script"), "the request names a saved script"
         if "run_script" in self.registry and (missing := missing_script(clause, saved_scripts())):
             raise Unsure(missing)
-        if "run_shell" in self.registry:
-            command = find_command(clause) if EXPLICIT.search(clause) else None
-            english = self.index.vocabulary_without("run_shell")
-            if command or bare_command(clause, english, self.names):
-                return self.registry.get("run_shell"), "the request spells out a command"
+        said = spelled_command(clause, self.bare) if "run_shell" in self.registry else None
+        if said is not None and said.ask is Ask.RUN:
+            return self.registry.get("run_shell"), "the request spells out a command"
+        if said is not None and said.ask is Ask.UNCLEAR:
+            raise Unsure(
+                f"The request spells out `{said.command}` but does not say to run it - "
+                f"say 'run `{said.command}`' to run it, or 'explain `{said.command}`'"
+            )
         self._refuse_unsupported(clause)
         if "kill_process" in self.registry and KILL_INTENT.search(clause):
             return self.registry.get("kill_process"), "the request asks to stop a process"

@@ -158,10 +158,12 @@ def grant_for(scope: Scope, risk: Risk) -> Grant:
             files.append(real)
     folders += [_resolve(f) for f in scope.new_in if os.path.isdir(f)]
     named = {*files, *(p for p, _ in create)}
+    own = {_resolve(str(d)) for d in _own_dirs()}
     watch = [
         place
         for place in map(_resolve, map(str, protected_places()))
         if place not in named
+        and place not in own  # llmchain-os's own folders: it writes them itself (the log)
         and not os.path.lexists(place)
         and any(place.parent == f or place.is_relative_to(f) for f in folders)
     ]
@@ -176,11 +178,16 @@ def grant_for(scope: Scope, risk: Risk) -> Grant:
     )
 
 
-def take_back_watched(grant: Grant) -> list[str]:
-    """Move any watched place that the step created to the trash; what was taken."""
+def absent_watched(grant: Grant) -> list[Path]:
+    """The watched places that do not exist just before the run."""
+    return [p for p in grant.watch if not os.path.lexists(p)]
+
+
+def take_back_watched(absent: list[Path]) -> list[str]:
+    """Move any of ``absent`` (from just before the run) that now exists to the trash."""
     from llmchain_os.safety.trash import TrashWriter
 
-    appeared = [p for p in grant.watch if os.path.lexists(p)]
+    appeared = [p for p in absent if os.path.lexists(p)]
     if appeared:
         writer = TrashWriter("confinement", "a confined step created a startup file or key")
         for path in appeared:
@@ -246,6 +253,12 @@ def protected_binds(grant: Grant) -> list[Path]:
         if any(real.is_relative_to(w) for w in writable):
             keep.append(real)
     return list(dict.fromkeys(keep))
+
+
+def _own_dirs() -> list[Path]:
+    from llmchain_os.paths import config_dir, data_dir, state_dir
+
+    return [config_dir(), data_dir(), state_dir()]
 
 
 def hidden_places() -> list[Path]:

@@ -260,7 +260,7 @@ class ToolRegistry:
 
 def builtin_registry() -> ToolRegistry:
     """The built-in tools, one module per domain."""
-    from llmchain_os.tools import files, jobs, processes, scripts, shell, system
+    from llmchain_os.tools import explain, files, jobs, processes, scripts, shell, system
 
     return ToolRegistry(
         [
@@ -268,6 +268,7 @@ def builtin_registry() -> ToolRegistry:
             *processes.TOOLS,
             *files.TOOLS,
             *shell.TOOLS,
+            *explain.TOOLS,
             *scripts.TOOLS,
             *jobs.TOOLS,
         ]

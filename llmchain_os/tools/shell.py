@@ -20,6 +20,7 @@ from llmchain_os.safety.commands import classify_with_scope
 from llmchain_os.safety.confine import (
     READ_ONLY,
     Grant,
+    absent_watched,
     prepare,
     sandbox_spec,
     scope_risk,
@@ -105,7 +106,7 @@ def run_shell(
     limits = Limits(timeout_s=TIMEOUT_S, output_chars=OUTPUT_LIMIT)
     grant, cwd = grant or READ_ONLY, Path(_cwd())
     spec = sandbox_spec(grant, cwd)
-    made = prepare(grant)
+    made, absent = prepare(grant), absent_watched(grant)
     # bash -c on the user's own command line: the policy has classified this exact text.
     argv = ["/bin/bash", "-c", command]
     for item in run_process(argv, limits, spec, clean_env=False, cwd=cwd):
@@ -114,7 +115,7 @@ def run_shell(
             continue
         if item.exit_code != 0:
             undo_prepared(made)
-        if taken := take_back_watched(grant):
+        if taken := take_back_watched(absent):
             raise ToolError(
                 f"the command created {', '.join(taken)}, which no step may create; "
                 "it was moved to the trash"

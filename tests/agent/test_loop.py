@@ -68,6 +68,28 @@ def test_a_command_spelled_out_in_the_request_runs_with_yes(tmp_path: Path) -> N
     assert marker.exists()
 
 
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "run echo 'touch {marker}'",  # a quote inside echo's argument
+        "explain `touch {marker}`",  # asked what it does, not to run it
+        "is it safe to run `touch {marker}`? do not run it",
+        "my notes say touch {marker}, how full is my disk",  # merely appears
+    ],
+)
+def test_a_command_that_only_appears_in_the_request_still_needs_consent(
+    tmp_path: Path, request_text: str
+) -> None:
+    marker = tmp_path / "x"
+    _model, session = scripted(
+        tool_call("run_shell", command=f"touch {marker}"), AIMessage("never asked for this")
+    )
+    result = Chain(approve=True, session=session).invoke(request_text.format(marker=marker))
+    assert [(s.tool, s.status.value) for s in result.steps] == [("run_shell", "declined")]
+    assert CONSENT in (result.steps[0].error or "")
+    assert not marker.exists()
+
+
 def test_only_the_call_that_ran_is_in_the_history() -> None:
     two = AIMessage(
         content="",

@@ -11,10 +11,14 @@ from typing import Any
 
 import pytest
 
+from llmchain_os.agent.executor import Executor
+from llmchain_os.agent.plan import StepRecord, StepStatus
 from llmchain_os.agent.planner import NONE_LABEL, PlanOutcome, RetrievalPlanner
+from llmchain_os.agent.policy import Policy
 from llmchain_os.agent.request import Request
 from llmchain_os.agent.retrieval import ToolIndex
 from llmchain_os.prompts import load_exemplars
+from llmchain_os.safety.commands import classify_command
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import ToolOutput, ToolRegistry, builtin_registry, tool
 from tests.fakes import ScriptedChatModel
@@ -388,3 +392,109 @@ def test_kill_by_name_with_none_or_all_is_unsure(text: str, spawn: Any) -> None:
     spawn("hbulkjob")
     outcome = plan(text, names={"hbulkjob", "hnonejob"})
     assert outcome.plan is None and outcome.unsure
+
+
+# -- consent from structure: explain, never run; a command is taken exactly as spelled ----
+
+
+def steps_of(outcome: PlanOutcome) -> list[tuple[str, dict[str, Any]]]:
+    assert outcome.plan is not None, outcome.unsure
+    return [(s.tool, s.args) for s in outcome.plan.steps]
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("is it safe to run `cp /dev/null x`? just explain, do not run it", "cp /dev/null x"),
+        ("explain what `find . -mtime +30 -delete` does", "find . -mtime +30 -delete"),
+        ("what does `df -h` show", "df -h"),
+        ("explain `rm -rf /`", "rm -rf /"),
+        ("what would rm -rf ~ do?", "rm -rf ~"),
+        ("don't run 'rm -rf build', just tell me what it does", "rm -rf build"),
+    ],
+)
+def test_asking_what_a_command_does_explains_it_and_plans_no_run(text: str, command: str) -> None:
+    assert steps_of(plan(text)) == [("explain_command", {"command": command})]
+
+
+def test_a_request_that_says_do_not_run_runs_none_of_its_commands() -> None:
+    outcome = plan("run `ls` and then explain `rm -rf /`")
+    assert steps_of(outcome) == [
+        ("explain_command", {"command": "ls"}),
+        ("explain_command", {"command": "rm -rf /"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("run `df -h`", "df -h"),
+        ("run ls -la", "ls -la"),
+        ("run echo 'chmod 000 x'", "echo 'chmod 000 x'"),  # the quote is echo's argument
+        ("run the command: rm -rf / --no-preserve-root", "rm -rf / --no-preserve-root"),
+        ("please run this: ps aux", "ps aux"),
+        ("rm -rf /", "rm -rf /"),  # typed as a command line, so the policy judges it
+        ("ls -la /etc", "ls -la /etc"),
+    ],
+)
+def test_a_command_spelled_out_to_run_is_taken_exactly(text: str, command: str) -> None:
+    assert only_step(plan(text)) == ("run_shell", {"command": command})
+
+
+def test_echo_of_a_quoted_command_is_a_read_step() -> None:
+    outcome = plan("run echo 'chmod 000 x'")
+    assert outcome.plan is not None and outcome.plan.steps[0].risk is Risk.READ
+
+
+def test_a_command_in_backticks_that_nothing_asks_to_run_is_unsure() -> None:
+    outcome = plan("show me `uname -a`")
+    assert outcome.plan is None
+    assert "run `uname -a`" in (outcome.unsure or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["write 'hello world' to notes.txt", "which processes run as root", "find files named `*.log`"],
+)
+def test_quotes_and_run_words_that_spell_no_command_never_plan_a_shell_step(text: str) -> None:
+    outcome = plan(text)
+    assert outcome.plan is None or all(s.tool != "run_shell" for s in outcome.plan.steps)
+
+
+def _execute(text: str, **kw: Any) -> list[StepRecord]:
+    """Plan with the real planner and run through the real Executor and Policy, everything
+    approved: only the policy's deny list and the plan itself stand in the way."""
+    outcome = plan(text)
+    assert outcome.plan is not None, outcome.unsure
+    policy = Policy(auto_write=True, auto_destructive=True)
+    executor = Executor(builtin_registry(), policy, approve=lambda s, d: True, **kw)
+    list(executor.execute(outcome.plan))
+    return executor.records
+
+
+@pytest.mark.parametrize("text", ["run the command: rm -rf / --no-preserve-root", "rm -rf /"])
+def test_root_deletion_is_denied_end_to_end(text: str) -> None:
+    # dry_run as a second guard: a deny is decided before it, and nothing can run after it.
+    [record] = _execute(text, dry_run=True)
+    assert (record.tool, record.status) == ("run_shell", StepStatus.DECLINED)
+    assert (record.error or "").startswith("never run:"), record.error
+
+
+def test_is_it_safe_explains_the_command_and_leaves_the_file_alone(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x").write_text("keep me")
+    [record] = _execute("is it safe to run `cp /dev/null x`? just explain, do not run it")
+    assert (record.tool, record.status) == ("explain_command", StepStatus.DONE)
+    assert (tmp_path / "x").read_text() == "keep me"
+    judged = classify_command("cp /dev/null x")  # the policy's own classifier, not a copy
+    assert (record.output["risk"], record.output["reason"]) == (judged.risk, judged.reason)
+    assert "was not run" in record.summary
+
+
+def test_an_explained_command_is_judged_part_by_part() -> None:
+    [record] = _execute("explain `ls -la && rm -rf /`")
+    parts = [(p["text"], p["risk"], p["denied"]) for p in record.output["parts"]]
+    assert parts == [("ls -la", "read", False), ("rm -rf /", "destructive", True)]
+    assert record.output["denied"] and "never be run" in record.summary

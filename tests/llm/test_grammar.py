@@ -55,6 +55,7 @@ VALID_ARGS = {
     "schedule_script": '{"script": "backup-srv", "when": "every night"}',
     "list_jobs": "{}",
     "remove_job": '{"job": "1a2b3c4d"}',
+    "explain_command": '{"command": "find . -mtime +30 -delete"}',
 }
 
 
