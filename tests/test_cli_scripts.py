@@ -50,7 +50,7 @@ def test_run_goes_through_the_policy(tmp_path: Path) -> None:
     declined = llmos(tmp_path, "run", "deleter", "--yes")  # --yes never covers destructive
     assert declined.returncode == 3, declined.stdout + declined.stderr
     assert (tmp_path / "victim").exists()
-    done = llmos(tmp_path, "run", "deleter", "--yes-destructive")
+    done = llmos(tmp_path, "run", "deleter", "--yes-destructive", "--write", str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "removed" in done.stdout and not (tmp_path / "victim").exists()
     assert ScriptLibrary().get("deleter").last_result == "exit 0"

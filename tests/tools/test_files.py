@@ -318,7 +318,7 @@ def test_planner_takes_a_delete_order_as_delete_files(tmp_path: Path) -> None:
 def test_planner_sends_kill_requests_to_kill_process() -> None:
     assert plan_of("kill process 4242") == ("kill_process", {"pid": 4242})
     assert plan_of("force kill pid 4243") == ("kill_process", {"pid": 4243, "force": True})
-    assert plan_of("kill -9 4244") == ("kill_process", {"pid": 4244, "force": True})
+    assert plan_of("kill -9 4244") == ("run_shell", {"command": "kill -9 4244"})  # spelled out
     assert plan_of("what will get OOM killed first? top 10 by mem")[0] == "top_processes"
     assert plan_of("show details of process 4242")[0] == "process_info"
 
