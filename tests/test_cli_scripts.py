@@ -81,7 +81,9 @@ def test_job_runs_only_while_the_approved_text_is_unchanged(tmp_path: Path) -> N
     (tmp_path / "victim").write_text("x")
     ok = llmos(tmp_path, "run", "deleter", "--job", "j1")  # nobody to ask: the job approved it
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert not (tmp_path / "victim").exists()
+    # A job writes only the folders its script declares: the folder it starts in is read-only
+    # (under cron that is the home), so its undeclared delete did not happen.
+    assert (tmp_path / "victim").exists()
     Path(record.path).write_text(DELETE + "echo more\n")
     changed = llmos(tmp_path, "run", "deleter", "--job", "j1")
     assert changed.returncode == 3
