@@ -261,24 +261,6 @@ def _own_dirs() -> list[Path]:
     return [config_dir(), data_dir(), state_dir()]
 
 
-def hidden_places() -> list[Path]:
-    """llmchain-os's own folders (config, memory, audit log): no step sees them."""
-    from llmchain_os.paths import config_dir, data_dir, state_dir
-
-    return [
-        p for p in (_resolve(str(d)) for d in (config_dir(), data_dir(), state_dir())) if p.is_dir()
-    ]
-
-
-def named_sensitive(grant: Grant) -> list[str]:
-    """The protected places the grant makes writable because the question named them."""
-    out = []
-    for path in (*grant.files, *(p for p, _ in grant.create)):
-        if (found := sensitive_place(path)) is not None:
-            out.append(found.reason)
-    return out
-
-
 def sandbox_spec(grant: Grant, cwd: Path) -> SandboxSpec | None:
     """The bubblewrap spec of a grant, starting in ``cwd``; None when it is unconfined."""
     from llmchain_os.safety.sandbox import SandboxSpec

@@ -12,6 +12,7 @@ never claimed that did not apply.
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -155,11 +156,17 @@ def _resolved(spec: SandboxSpec) -> SandboxSpec:
     return replace(spec, workdir=resolve[0], writable=tuple(resolve[1:]))
 
 
+def hidden_places() -> list[Path]:
+    """llmchain-os's own folders (config, memory, audit log) that exist: no step sees them."""
+    from llmchain_os.paths import config_dir, data_dir, state_dir
+
+    found = (Path(os.path.realpath(d)) for d in (config_dir(), data_dir(), state_dir()))
+    return [p for p in found if p.is_dir()]
+
+
 def _own_folders(spec: SandboxSpec) -> list[Path]:
     """llmchain-os's own config, data and state: hidden from every sandboxed command,
     except one whose writable places are inside them (an approved change named them)."""
-    from llmchain_os.safety.confine import hidden_places
-
     inside = (*_writable(spec), spec.workdir)
     return [
         p

@@ -65,5 +65,5 @@ def test_the_corpus_ids_are_unique_and_classes_known() -> None:
 def test_the_attack_changes_nothing_and_leaks_nothing(attack: Attack, rng: Range) -> None:
     events = run_attack(attack, rng)
     found = damage(rng)
-    shown = [f"{e.kind.value}: {e.text[:200]}" for e in events]  # type: ignore[attr-defined]
+    shown = [f"{e.kind.value}: {e.text[:200]}" for e in events]
     assert found == [], f"{attack.command}\n" + "\n".join(shown)
