@@ -38,6 +38,7 @@ from llmchain_os.safety.bash_words import (
     refuse,
     words_of,
 )
+from llmchain_os.safety.outputs import overwrite
 from llmchain_os.safety.places import sensitive_target, write_targets
 from llmchain_os.safety.programs import (
     ACCOUNT_FILE,
@@ -46,6 +47,7 @@ from llmchain_os.safety.programs import (
     EXPANDED,
     HARMLESS_SINKS,
     INTERPRETER,
+    NET_DEVICE,
     PRIVILEGED,
     ROOTISH,
     SHELLS,
@@ -84,8 +86,8 @@ HIDDEN_SCRIPT = re.compile(
 DECODERS = frozenset("base64 base32 xxd openssl gunzip zcat gzip bzcat xzcat uudecode rev".split())
 SKIP = frozenset({"reservedword", "operator", "pipe"})
 OUTPUT = frozenset({">", ">>", ">|", "&>", "&>>", ">&", "<>"})
+REPLACING = frozenset({">", ">|", "&>", ">&"})  # these empty an existing file first
 ACCOUNT_PATHS = tuple(f"/etc/{n}" for n in ACCOUNT_NAMES)
-NET_DEVICE = re.compile(r"^/dev/(?:tcp|udp)/")  # bash opens a connection for these
 
 
 @dataclass(frozen=True)
@@ -405,6 +407,8 @@ def _redirect_target(kind: str, target: str) -> Assessment:
         return Assessment(Risk.DESTRUCTIVE, f"`{kind} {target}` overwrites a system file")
     if place := sensitive_target([target]):
         return place
+    if kind in REPLACING and (found := overwrite(target)) is not None:
+        return Assessment(found.risk, f"`{kind} {target}` {found.reason}")
     if kind == "<>":
         return Assessment(Risk.WRITE, f"opens `{target}` for writing")
     if EXPANDED.search(target):
