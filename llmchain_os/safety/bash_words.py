@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from llmchain_os.safety.options import spells
 from llmchain_os.safety.risk import Assessment, Risk
 
 MAX_TEXT = 64 * 1024  # longer text is refused: checking it must stay fast
@@ -20,6 +21,8 @@ HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2
 # A word made only of literal pieces: plain text, '...', "..." without expansions, $'...'.
 LITERAL = re.compile(r"(?:[\w./,:=+@%^-]|'[^']*'|\"[^\"$`\\]*\"|\$'(?:[^'\\]|\\.)*')+")
 ANSI_C = re.compile(r"\\(?:x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[0-7]{1,3}|c.|.)")
+# env's only long option in s (as `--command` is su's only one in c): getopt takes any prefix.
+SPLIT = "--split-string"
 ANSI_C_SIMPLE = dict(zip("abeEfnrtv\\'\"?", "\a\b\x1b\x1b\f\n\r\t\v\\'\"?", strict=True))
 
 
@@ -72,7 +75,9 @@ def shell_script(args: list[str]) -> str | None:
         if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
             rest = [a for a in args[i + 1 :] if a != "--"]
             return rest[0] if rest else None
-        if arg == "--command":
+        if spells(arg, "--command", 1) or spells(arg, "--session-command"):  # `su --c=X`
+            if "=" in arg:
+                return arg.split("=", 1)[1]
             return args[i + 1] if i + 1 < len(args) else None
     return None
 
@@ -80,9 +85,9 @@ def shell_script(args: list[str]) -> str | None:
 def env_script(args: list[str]) -> str | None:
     """`env -S "cmd args"`: the split string is a command line of its own."""
     for i, arg in enumerate(args):
-        if arg in ("-S", "--split-string"):
+        if arg == "-S" or (arg.startswith("--") and "=" not in arg and spells(arg, SPLIT, 1)):
             return " ".join(args[i + 1 :]) or None
-        if arg.startswith("--split-string="):
+        if "=" in arg and spells(arg, SPLIT, 1):  # `--split-string=X`, `--s=X`
             return " ".join([arg.split("=", 1)[1], *args[i + 1 :]])
         if arg.startswith("-") and not arg.startswith("--"):
             for at, letter in enumerate(arg[1:], start=2):  # `-S`, `-iS'rm x'`, `-vS cmd`

@@ -38,6 +38,7 @@ from llmchain_os.safety.bash_words import (
     refuse,
     words_of,
 )
+from llmchain_os.safety.outputs import moved_to, overwrite, starting_in
 from llmchain_os.safety.places import sensitive_target, write_targets
 from llmchain_os.safety.programs import (
     ACCOUNT_FILE,
@@ -46,6 +47,7 @@ from llmchain_os.safety.programs import (
     EXPANDED,
     HARMLESS_SINKS,
     INTERPRETER,
+    NET_DEVICE,
     PRIVILEGED,
     ROOTISH,
     SHELLS,
@@ -84,8 +86,8 @@ HIDDEN_SCRIPT = re.compile(
 DECODERS = frozenset("base64 base32 xxd openssl gunzip zcat gzip bzcat xzcat uudecode rev".split())
 SKIP = frozenset({"reservedword", "operator", "pipe"})
 OUTPUT = frozenset({">", ">>", ">|", "&>", "&>>", ">&", "<>"})
+REPLACING = frozenset({">", ">|", "&>", ">&"})  # these empty an existing file first
 ACCOUNT_PATHS = tuple(f"/etc/{n}" for n in ACCOUNT_NAMES)
-NET_DEVICE = re.compile(r"^/dev/(?:tcp|udp)/")  # bash opens a connection for these
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def classify_command(command: str) -> Assessment:
     if not command.strip():
         return Assessment(Risk.WRITE, "empty command", denied=True)
     try:
-        return _judge(command, 0)
+        with starting_in(None):
+            return _judge(command, 0)
     except RecursionError:
         return Assessment(Risk.DESTRUCTIVE, "the command nests too deeply to check", True)
     except Exception as exc:  # a checker fault must refuse, never let the command through
@@ -126,7 +129,8 @@ def classify_with_scope(command: str, cwd: str) -> tuple[Assessment, Scope]:
     if not command.strip():
         return classify_command(command), builder.build()
     try:
-        judged = _judge(command, 0, builder)
+        with starting_in(cwd):
+            judged = _judge(command, 0, builder)
     except RecursionError:
         judged = Assessment(Risk.DESTRUCTIVE, "the command nests too deeply to check", True)
     except Exception as exc:  # as in classify_command: a checker fault refuses
@@ -301,6 +305,7 @@ class _Walker:
     def _track_cwd(self, words: list[str]) -> list[str]:
         """`cd / && rm -rf *` deletes everything: after `cd /`, `*` and `.` mean `/`."""
         if words and words[0] in ("cd", "pushd"):
+            moved_to(words)
             if self.scope is not None:
                 self.scope.chdir(words)
             self.at_root = len(words) == 1 or bool(ROOTISH.match(normal(words[1])))
@@ -405,6 +410,8 @@ def _redirect_target(kind: str, target: str) -> Assessment:
         return Assessment(Risk.DESTRUCTIVE, f"`{kind} {target}` overwrites a system file")
     if place := sensitive_target([target]):
         return place
+    if kind in REPLACING and (found := overwrite(target)) is not None:
+        return Assessment(found.risk, f"`{kind} {target}` {found.reason}")
     if kind == "<>":
         return Assessment(Risk.WRITE, f"opens `{target}` for writing")
     if EXPANDED.search(target):

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from llmchain_os.safety.bash_words import braces, env_script, shell_script
+from llmchain_os.safety.options import spells, spells_any
+from llmchain_os.safety.outputs import overwrites
 from llmchain_os.safety.risk import Assessment, Risk
 
 READ_ONLY = frozenset(
@@ -22,7 +24,7 @@ READ_ONLY = frozenset(
     "lsmod nproc echo printf which type file stat printenv locale tty w who last lastlog dmesg "
     "journalctl ss netstat ip ifconfig route getent sort uniq cut tr column nl fold basename "
     "dirname realpath readlink md5sum sha1sum sha256sum sha512sum cksum vmstat iostat mpstat "
-    "sar findmnt mount lsof ping dig host nslookup traceroute systemctl jq find sed true false "
+    "sar findmnt mount lsof systemctl jq find sed true false bzcat xzcat zstdcat lz4cat "
     "test [ : sleep seq yes tac rev comm diff cmp strings od hexdump base64 paste join expand "
     "fmt arch getconf ulimit cd pushd popd set shopt wait jobs history read exit return man "
     "whatis apropos lsattr getfacl blkid tree shuf sysctl iptables ufw service hostnamectl "
@@ -59,6 +61,7 @@ WRITING_FLAGS: dict[str, tuple[str, ...]] = {
     "lastlog": ("-C", "--clear", "-S", "--set"),
     "sort": ("-o", "--output", "--compress-program"),
     "man": ("-P", "--pager", "-H", "--html", "-X", "--gxditview"),  # run a program
+    "less": ("-k", "--lesskey-file", "--lesskey-src", "--lesskey-content"),  # can set LESSOPEN
 }
 # Read-only only with options and no other arguments (they set things when given some).
 NO_POSITIONAL = frozenset({"mount", "hostname", "ifconfig", "route"})
@@ -87,13 +90,24 @@ DESTRUCTIVE = {
     "userdel": "deletes an account",
     "groupdel": "deletes a group",
     "mv": "moves files and overwrites what is in the way",
+    "make": "runs the recipes of a Makefile that cannot be checked",
+    "patch": "overwrites the files a patch names, which cannot be checked",
+    **dict.fromkeys(
+        ("vi", "vim", "nvim", "ex", "view", "vimdiff", "rvim"),
+        "can run editor commands (-c, +CMD, -S, a vimrc) that cannot be checked",
+    ),
 }
 FORMATTERS = re.compile(r"^(?:mkfs(?:\.\w+)?|mke2fs|mkswap|wipefs|blkdiscard)$")
 PRIVILEGED_PROGRAMS = frozenset(
     "useradd usermod groupadd groupmod adduser passwd chpasswd visudo modprobe insmod rmmod "
     "umount swapon swapoff chroot systemd-run".split()
 )
-REMOTE = frozenset({"ssh", "scp", "sftp", "rsync", "curl", "wget"})
+# Programs that talk to other hosts; DNS names and ping payloads can carry data out too.
+REMOTE = frozenset(
+    "ssh scp sftp rsync curl wget ping ping6 dig host nslookup drill whois traceroute "
+    "traceroute6 tracepath mtr".split()
+)
+NET_DEVICE = re.compile(r"^/dev/(?:tcp|udp)/")  # bash opens a connection for these
 PRIVILEGED = frozenset({"sudo", "su", "doas", "pkexec"})
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "fish"})
 INTERPRETER = re.compile(r"^(?:python[\d.]*|perl|ruby|node|nodejs|php|lua|Rscript)$")
@@ -116,6 +130,7 @@ WRAPPERS: dict[str, set[str]] = {
 }
 SUDO_VALUED = {"-u", "--user", "-g", "--group", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}
 TAKES_ONE_POSITIONAL = frozenset({"timeout"})  # the duration before the command
+XARGS_WORDS = "{words-from-stdin}"  # what xargs adds to its command: files, unknown here
 ROOTISH = re.compile(r"^(?:/+\.?\*?|/+\*|~/?\.?\*?|\$\{?HOME\}?/?\.?\*?)$")
 # Top directories whose recursive removal or mode change breaks the machine: denied as `/` is.
 SYSTEM_TOP = re.compile(r"^/(?:etc|usr|bin|sbin|lib\w*|boot|var|root|home|dev|proc|sys)/?\*?$")
@@ -133,9 +148,9 @@ SYSTEM_DIR = re.compile(r"^/(?:etc|boot|usr|bin|sbin|lib\w*)(?:/|$)")
 COMPUTED = re.compile(r"[$`*?\[{]")
 EXPANDED = re.compile(r"[$`]")
 WRITE_PROGRAMS = frozenset(
-    "touch mkdir cp ln tee gzip gunzip bzip2 xz zip unzip make mkfifo install split csplit "
-    "chmod chown chgrp at batch patch".split()
+    "touch mkdir cp ln tee mkfifo install split csplit chmod chown chgrp at batch".split()
 )
+TARGET_DIR = "--target-directory"
 SET_VARIABLES = frozenset("export declare typeset local readonly unset".split())
 HARMLESS_SINKS = re.compile(r"^/dev/(?:null|stdout|stderr|tty|fd/\d+)$")
 TRUSTED_DIRS = frozenset("/bin /usr/bin /sbin /usr/sbin /usr/local/bin /usr/local/sbin".split())
@@ -144,7 +159,8 @@ TRUSTED_DIRS = frozenset("/bin /usr/bin /sbin /usr/sbin /usr/local/bin /usr/loca
 LOADER_VARS = re.compile(
     r"^(?:PATH|LD_\w+|BASH_ENV|ENV|IFS|PROMPT_COMMAND|SHELLOPTS|BASHOPTS|PS[0-4]|GIT_\w+"
     r"|\w*PAGER|\w*EDITOR|VISUAL|BROWSER|LESSOPEN|LESSCLOSE|\w*_COMMAND|\w*_SSH\w*"
-    r"|PYTHON\w+|PERL5?\w*|RUBY\w*|NODE_OPTIONS|SHELL|CONFIG_SHELL|BASH_FUNC_\S+)="
+    r"|PYTHON\w+|PERL5?\w*|RUBY\w*|NODE_OPTIONS|SHELL|CONFIG_SHELL|BASH_FUNC_\S+"
+    r"|LESS|LESSKEY\w*|MANOPT|TAR_OPTIONS|RSYNC_\w+|SSH_\w+|\w*ASKPASS\w*|WGETRC|CURL_HOME)="
 )
 
 
@@ -193,7 +209,8 @@ def has_short(args: list[str], letter: str) -> bool:
 
 
 def has_flag(args: list[str], flags: tuple[str, ...]) -> bool:
-    long_or_exact = any(a == f or a.startswith(f + "=") for a in args for f in flags)
+    """Any of ``flags``: whole, `=VALUE`, a long one abbreviated, a short one in a cluster."""
+    long_or_exact = any(spells_any(a, flags) for a in args)
     return long_or_exact or any(has_short(args, f[1]) for f in flags if len(f) == 2)
 
 
@@ -216,7 +233,8 @@ def unwrap(prog: str, args: list[str]) -> list[str]:
     i, skip = 0, 1 if prog in TAKES_ONE_POSITIONAL else 0
     while i < len(args):
         word = args[i]
-        if word in valued or (word[:1] == "-" != word[1:2] and f"-{word[-1]}" in valued):
+        cluster_ends_valued = word[:1] == "-" != word[1:2] and f"-{word[-1]}" in valued
+        if ("=" not in word and spells_any(word, valued)) or cluster_ends_valued:
             i += 2  # `-u root`, or a cluster ending in an option that takes a value: `-iu root`
         elif word.startswith("-") or (prog == "env" and "=" in word):
             i += 1
@@ -238,6 +256,10 @@ def assess_words(words: list[str], src: str, nested: Nested) -> Assessment:
         why = f"`{short(src)}`: bash evaluates a subscript here, running the command in it"
         return Assessment(Risk.DESTRUCTIVE, why)
     judged = _dispatch(words, src, nested)
+    if words and not judged.denied and (over := overwrites(program(words[0]), words[1:])):
+        judged = worse(judged, over)  # `cp a notes.txt` where notes.txt exists
+    if net := [w for w in words[1:] if NET_DEVICE.match(w)]:
+        judged = worse(judged, Assessment(Risk.REMOTE, f"`{net[0]}` is a network connection"))
     named = [w.split("=", 1)[-1] if w.startswith("of=") else w for w in words[1:]]  # dd of=
     if any(ACCOUNT_FILE.match(normal(w)) for w in named) and _may_write(judged, words):
         why = f"`{short(src)}` changes a system account file"
@@ -312,8 +334,12 @@ def _plain_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessm
 
 def _write_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
     targets = positional(args)[-1:] if prog in ("cp", "ln", "install") else positional(args)
-    targets += [a.split("=", 1)[-1] for a in args if a.startswith("--target-directory=")]
-    targets += [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-t"]  # `cp -t /etc x`
+    targets += [a.split("=", 1)[-1] for a in args if "=" in a and spells(a, TARGET_DIR)]
+    targets += [  # `cp -t /etc x`, `cp --target /etc x`
+        args[i + 1]
+        for i, a in enumerate(args[:-1])
+        if a == "-t" or ("=" not in a and spells(a, TARGET_DIR))
+    ]
     if any(SYSTEM_DIR.match(normal(a)) for a in targets):
         return Assessment(Risk.DESTRUCTIVE, f"`{short(src)}` changes system files")
     own = Assessment(Risk.WRITE, f"`{prog}` creates or changes files")
@@ -342,8 +368,9 @@ def _denied(prog: str, args: list[str], src: str) -> Assessment | None:
 
 
 def _deny_root(prog: str, args: list[str]) -> Assessment | None:
-    recursive = any(
-        a in ("-r", "-R", "--recursive") or re.match(r"^-[a-zA-Z]*[rR]", a) for a in args
+    recursive = any(  # `rm --r` is `--recursive`: rm has no other long option in r
+        a in ("-r", "-R") or spells(a, "--recursive", 1) or re.match(r"^-[a-zA-Z]*[rR]", a)
+        for a in args
     )
     targets = [normal(b) for a in args if not a.startswith("-") for b in braces(a)]
     if recursive and any(ROOTISH.match(t) or SYSTEM_TOP.match(t) for t in targets):
@@ -368,8 +395,10 @@ def _assignment(words: list[str], src: str, nested: Nested) -> Assessment:
 
 def _wrapper_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
     inner = unwrap(prog, args)
+    if prog == "xargs" and inner:  # `ls | xargs gzip`: gzip gets operands, unknown here
+        inner = [*inner, XARGS_WORDS]
     own = read(f"`{prog}` only")
-    if prog == "time" and ("-o" in args or any(a.startswith("--output") for a in args)):
+    if prog == "time" and ("-o" in args or any(spells(a, "--output") for a in args)):
         own = Assessment(Risk.WRITE, "`time -o` writes a file")
     if prog == "env" and any(LOADER_VARS.match(a) for a in args[: len(args) - len(inner)]):
         own = Assessment(Risk.DESTRUCTIVE, "changes how programs are found or loaded")

@@ -17,13 +17,12 @@ cannot be confined to its targets, and the question must say it runs unconfined.
 from __future__ import annotations
 
 import glob
-import os
-import pwd
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from llmchain_os.safety.outputs import after_cd, expand
 from llmchain_os.safety.places import holds_protected, write_targets
 from llmchain_os.safety.risk import Assessment, Risk
 
@@ -53,27 +52,6 @@ class Scope:
     processes: bool = False  # the host's processes (kill, renice)
     unknown: str = ""  # why the targets cannot be known; "" when they can
     mkdirs: tuple[str, ...] = ()  # targets that are folders to create (mkdir)
-
-
-def expand(word: str, cwd: str | None) -> str | None:
-    """``word`` as an absolute path, or None when it is computed at run time."""
-    for home_var in ("${HOME}", "$HOME"):
-        if word == home_var or word.startswith(home_var + "/"):
-            word = "~" + word[len(home_var) :]
-    if word.startswith("~"):
-        user, _, rest = word[1:].partition("/")
-        try:
-            home = os.path.expanduser("~") if not user else pwd.getpwnam(user).pw_dir
-        except KeyError:
-            return None
-        word = os.path.join(home, rest) if rest else home
-    if COMPUTED.search(word):
-        return None
-    if not word.startswith("/"):
-        if cwd is None:
-            return None
-        word = os.path.join(cwd, word)
-    return os.path.normpath(word)
 
 
 def _globbed(path: str) -> list[str] | None:
@@ -191,7 +169,7 @@ OPERAND_WRITERS = frozenset(
 class ScopeBuilder:
     """Collects one command line's scope while ``commands._Walker`` walks it."""
 
-    cwd: str | None
+    cwd: str  # UNKNOWN after a `cd` only run time knows
     writes: list[str] = field(default_factory=list)
     new_in: list[str] = field(default_factory=list)
     mkdirs: list[str] = field(default_factory=list)
@@ -201,8 +179,7 @@ class ScopeBuilder:
 
     def chdir(self, words: list[str]) -> None:
         """`cd DIR` moves where later relative paths point; `cd` alone goes home."""
-        target = words[1] if len(words) > 1 else "~"
-        self.cwd = None if target == "-" else expand(target, self.cwd)
+        self.cwd = after_cd(words, self.cwd)
 
     def command(self, words: list[str], judged: Assessment, runner: str = "") -> None:
         """One simple command's words (wrappers removed), its own assessment, and the

@@ -10,6 +10,10 @@ import re
 import shlex
 from collections.abc import Callable
 
+from llmchain_os.safety import archives
+from llmchain_os.safety.git_risk import git_risk
+from llmchain_os.safety.options import Spec, parse, resolve, spells_any
+from llmchain_os.safety.outputs import written
 from llmchain_os.safety.programs import (
     EXPANDED,
     IP_READ,
@@ -33,10 +37,41 @@ Rule = Callable[[str, list[str], str, Nested], Assessment]
 # `e`/`w`/`W` as a command or an `s` flag, after any delimiter (`s|a|b|w f`, `s/a/b/gw f`,
 # `$!e cmd`); a lone e or w in a pattern is flagged too: that only errs towards asking.
 SED_RUNS_OR_WRITES = re.compile(r"(?<![\w\\])[gpiImM\d]*(?:e(?=\s|$|;|})|[wW](?=\s|$|/))")
+SED = Spec(
+    short="efl",
+    attached="i",
+    long=("--expression", "--file", "--line-length"),
+    table=(
+        *("--quiet", "--silent", "--debug", "--expression", "--file", "--follow-symlinks"),
+        *("--in-place", "--line-length", "--null-data", "--zero-terminated", "--posix"),
+        *("--regexp-extended", "--separate", "--sandbox", "--unbuffered", "--binary"),
+        *("--help", "--version"),
+    ),
+)
 AWK_RUNS_OR_WRITES = re.compile(
     r"system\s*\(|\|&?\s*getline|\|&|\bprint[f]?\b[^;}]*(?:>(?!\s*\"/dev/std(?:out|err)\")|\|(?!\|))"
     r"|@\s*(?:load|include|namespace)\b|@\w+\s*\("  # gawk extensions and indirect calls
+    r"|/inet[46]?/"  # gawk's network special files: `getline < "/inet/tcp/0/host/80"`
 )
+# gawk's options (mawk's and busybox's are among them); the program ends the options.
+AWK = Spec(
+    short="FfvWeEilZ",
+    attached="dDLop",
+    long=("--field-separator", "--file", "--assign", "--source", "--exec", "--include", "--load"),
+    stop_at_operand=True,
+    table=(
+        *("--assign", "--bignum", "--characters-as-bytes", "--copyright", "--csv", "--debug"),
+        *("--dump-variables", "--exec", "--field-separator", "--file", "--gen-pot", "--help"),
+        *("--include", "--lint", "--lint-old", "--load", "--no-optimize", "--optimize"),
+        *("--non-decimal-data", "--persist", "--posix", "--pretty-print", "--profile"),
+        *("--re-interval", "--sandbox", "--source", "--trace", "--traditional"),
+        *("--use-lc-numeric", "--version", "--interactive", "--dump", "--usage"),
+        *("--sprintf", "--posix_space", "--random"),
+    ),
+)
+# A program, library or debugger script from a file: nothing here can check it.
+AWK_FILES = ("-f", "-E", "-i", "-l", "-D", "--file", "--exec", "--include", "--load", "--debug")
+AWK_DUMPS = ("-d", "-o", "-p", "--dump-variables", "--pretty-print", "--profile")
 # Programs whose risk depends on no argument at all: an expanded word cannot change it.
 ANY_ARGS_READ = frozenset(
     "cat head tail wc grep egrep fgrep ls pwd whoami id uname uptime df du free ps echo printf "
@@ -67,6 +102,9 @@ AMBIGUOUS = (
         ("apt-get", "dnf", "yum", "zypper", "pip", "pip3"), frozenset(NO_VALUE["apt"].split())
     )
 )
+
+
+HOST_DATABASES = frozenset({"hosts", "ahosts", "ahostsv4", "ahostsv6", "networks"})
 
 
 def destructive(why: str) -> Assessment:
@@ -128,8 +166,10 @@ def read_only_risk(prog: str, args: list[str]) -> Assessment:
         return _sed_risk(args)
     if prog in ("less", "more") and any(a.startswith("+") for a in args):
         return destructive(f"`{prog} +COMMAND` can run shell commands")
-    if prog == "uniq" and len(words) > 1:
-        return Assessment(Risk.WRITE, "`uniq` with two files writes the second")
+    if outputs := written(prog, args):  # `uniq IN OUT`, `uniq - OUT`
+        return Assessment(Risk.WRITE, f"`{prog}` writes {outputs[0]}")
+    if prog == "getent" and words[:1] and words[0] in HOST_DATABASES and words[1:]:
+        return Assessment(Risk.REMOTE, "`getent hosts NAME` asks a DNS server, another host")
     if prog in ("service", "ufw", "iptables", "hostnamectl", "timedatectl"):
         return _admin_risk(prog, args)
     if prog == "sysctl" and any("=" in w for w in words):
@@ -173,23 +213,43 @@ def _iptables_lists(args: list[str]) -> bool:
 
 
 def _sed_risk(args: list[str]) -> Assessment:
-    if has_short(args, "i") or any(a.startswith("--in-place") for a in args):
+    """Every script sed runs, wherever it comes from (`-e`, `--expr=`, `-n -e1e...`, the first
+    operand), is checked for commands that run or write; a script file cannot be."""
+    parsed = parse(args, SED)
+    if parsed.unknown:
+        return destructive(f"`sed {parsed.unknown[0]}` is an option this shell does not know")
+    if parsed.has("-i", "--in-place"):
         return destructive("`sed -i` rewrites files in place")
-    if has_short(args, "f") or any(a.startswith("--file") for a in args):
+    if parsed.has("-f", "--file"):
         return destructive("a sed script from a file cannot be checked")
-    scripts = [a.split("=", 1)[1] if a.startswith("--expression=") else a for a in args]
-    if any(SED_RUNS_OR_WRITES.search(s) for s in scripts if not s.startswith("-")):
+    if parsed.has("--sandbox"):
+        return read("`sed --sandbox` refuses to run commands or write files")
+    scripts = parsed.values("-e", "--expression") or parsed.operands[:1]
+    if any(SED_RUNS_OR_WRITES.search(script) for script in scripts):
         return destructive("the sed script runs commands or writes files")
     return read("`sed` only reads")
 
 
 def _awk_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
-    if any(has_short(args, letter) for letter in "filE"):
+    """The awk program, from the first operand, `-e`/`--source` or `-W source=`: checked for
+    commands it runs, files it writes and the network; a program file cannot be checked."""
+    parsed = parse(args, AWK)
+    named = [name for name, _ in parsed.options]
+    for value in parsed.values("-W"):  # `-W exec FILE`, `-Wsource=TEXT`: long options
+        full = resolve("--" + value.split("=", 1)[0], AWK.table)
+        named.append(full or "-W " + value)
+        if full == "--source":
+            parsed.options.append((full, value.partition("=")[2]))
+    if unknown := parsed.unknown + [n for n in named if n.startswith("-W ")]:
+        return destructive(f"`{prog} {unknown[0]}` is an option this shell does not know")
+    if any(spells_any(n, AWK_FILES) for n in named):
         return destructive(f"the {prog} program comes from a file or library, unchecked")
-    if any(a.startswith(("--file", "--include", "--load", "--exec", "--source")) for a in args):
-        return destructive(f"the {prog} program comes from a file or library, unchecked")
-    if any(AWK_RUNS_OR_WRITES.search(a) for a in args):
+    if "--sandbox" in named or "-S" in named:
+        return read(f"`{prog} --sandbox` cannot run commands or write files")
+    if any(AWK_RUNS_OR_WRITES.search(a) for a in [*args, *parsed.values("--source")]):
         return destructive(f"the {prog} program runs commands or writes files")
+    if any(spells_any(n, AWK_DUMPS) for n in named):
+        return Assessment(Risk.WRITE, f"`{prog}` writes a profile or dump file")
     return read(f"`{prog}` only reads")
 
 
@@ -219,37 +279,6 @@ def _find_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessme
                 inner = [start[0] if w == "{}" else w for w in inner]
             judged = worse(judged, nested.script(shlex.join(inner)))
     return judged
-
-
-def _git_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
-    if has_short(args[:1], "c") or any(
-        a.startswith(("--config-env", "--exec-path=")) for a in args
-    ):
-        return destructive("`git -c` or `--exec-path` can set a program for git to run")
-    sub, rest = _sub(args, frozenset({"-C", "--git-dir", "--work-tree", "--namespace"}))
-    reads = "status log diff show blame shortlog describe rev-parse ls-files ls-tree grep "
-    if sub in (reads + "cat-file help version").split():
-        if any(a.startswith(("--output", "--ext-diff", "-O", "--open-files")) for a in rest):
-            return Assessment(Risk.WRITE, f"`git {sub}` with those options writes or runs")
-        return read(f"`git {sub}` only reads")
-    listing = not set(rest) - {"-a", "-r", "-v", "-vv", "--list", "-l", "--all"}
-    shows = rest[:1] in (["list"], ["show"]) or (sub == "reflog" and not rest)
-    if (sub in ("branch", "tag", "remote", "config") and listing) or (
-        sub in ("stash", "reflog") and shows
-    ):
-        return read(f"`git {sub}` only lists")
-    if sub in ("push", "pull", "fetch", "clone", "ls-remote"):
-        deletes = any(a.startswith((":", "+")) for a in rest)
-        if sub == "push" and (deletes or has_flag(rest, ("-f", "--force", "--delete", "--mirror"))):
-            return destructive(f"`{short(src)}` rewrites or deletes on the remote")
-        return Assessment(Risk.REMOTE, f"`git {sub}` talks to another host")
-    if sub in ("clean", "rm") or (sub == "reset" and "--hard" in rest):
-        return destructive(f"`{short(src)}` deletes files or discards changes")
-    if sub in ("checkout", "restore") and ("--" in rest or "." in rest or "-f" in rest):
-        return destructive(f"`{short(src)}` discards changes")
-    if sub in ("branch", "stash") and (set(rest) & {"-D", "-d", "drop", "clear", "--delete"}):
-        return destructive(f"`{short(src)}` deletes work")
-    return Assessment(Risk.WRITE, f"`git {sub or prog}` changes the repository")
 
 
 DOCKER_READS = frozenset(
@@ -316,42 +345,46 @@ def _crontab_risk(prog: str, args: list[str], src: str, nested: Nested) -> Asses
     return Assessment(Risk.WRITE, "`crontab` replaces scheduled jobs")
 
 
-def _tar_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
-    runs: tuple[str, ...] = ("--to-command", "--checkpoint-action", "--use-compress-program")
-    runs = (*runs, "--rsh-command", "--info-script", "--new-volume-script")
-    mode = args[0] if args and not args[0].startswith("-") else ""
-    if (
-        any(a.startswith(runs) for a in args)
-        or any(c in mode for c in "FI")
-        or any(has_short(args, c) for c in "FI")
-    ):  # -F and -I name scripts or programs for tar to run
-        return destructive("`tar` with those options runs another program")
-    listing = has_short(args, "t") or "t" in mode or "--list" in args
-    if listing and not has_short(args, "x") and "x" not in mode:
-        return read("`tar -t` only lists")
-    return Assessment(Risk.WRITE, "`tar` creates or unpacks files")
-
-
 SSH_VALUED = frozenset("-p -i -l -o -F -J -L -R -D -b -c -E -e -I -m -O -Q -S -W -w -B".split())
+# Per program: how its options read, and those naming the program it runs as its transport.
+TRANSPORTS: dict[str, tuple[Spec, tuple[str, ...]]] = {
+    "ssh": (Spec(short="".join(o[1] for o in SSH_VALUED)), ()),
+    "scp": (Spec(short="cDFiJlSoPX"), ("-S", "-D")),
+    "sftp": (Spec(short="BbcDFiJlPRSsoX"), ("-S", "-D")),
+    "rsync": (
+        Spec(short="eBfTM", long=("--rsh", "--rsync-path", "--filter", "--temp-dir")),
+        ("-e", "--rsh"),
+    ),
+}
+RSYNC_DELETES = (
+    *("--delete", "--del", "--delete-before", "--delete-during", "--delete-delay"),
+    *("--delete-after", "--delete-excluded", "--delete-missing-args", "--remove-source-files"),
+)
 
 
 def _ssh_risk(prog: str, args: list[str], src: str, nested: Nested) -> Assessment:
     own = Assessment(Risk.REMOTE, f"`{prog}` acts on another host")
     if any(re.search(r"(?i)(?:proxy|local)command", a) for a in args):
         return destructive(f"`{prog}` with a ProxyCommand or LocalCommand runs a local program")
-    shells = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-e", "--rsh", "-S")]
-    shells += [a.split("=", 1)[1] for a in args if a.startswith("--rsh=")]
-    if prog != "ssh" and any(not re.match(r"^\S*ssh(?:\s|$)", s) for s in shells):
+    spec, transports = TRANSPORTS[prog]
+    parsed = parse(args, spec)
+    if any(not re.match(r"^\S*ssh(?:\s|$)", s) or " -F" in s for s in parsed.values(*transports)):
         return destructive(f"`{prog}` is told to run another program as its transport")
+    if prog != "rsync" and any(c != "/dev/null" for c in parsed.values("-F")):
+        return destructive(f"`{prog} -F` reads an ssh config, which can run local commands")
     _, rest = _sub(args, SSH_VALUED)
     if prog == "ssh" and rest:
         return worse(own, nested.script(" ".join(rest)))
-    if prog == "rsync" and not any(":" in a for a in positional(args)):
-        if any(a.startswith("--delete") or a == "--remove-source-files" for a in args):
+    if prog != "rsync":
+        return own
+    if not any(":" in a for a in parsed.operands):
+        if parsed.has(*RSYNC_DELETES):
             return destructive(f"`{short(src)}` deletes files")
-        return Assessment(Risk.WRITE, "`rsync` copies files here")
-    if prog == "rsync" and any(a.startswith("--delete") for a in args):
+        own = Assessment(Risk.WRITE, "`rsync` copies files here")
+    elif parsed.has(*RSYNC_DELETES):
         return destructive(f"`{short(src)}` deletes files on the other side")
+    for command in parsed.values("--rsync-path"):  # run by a shell on the other side
+        own = worse(own, nested.script(command))
     return own
 
 
@@ -384,13 +417,13 @@ def interpreter_risk(prog: str, args: list[str], nested: Nested) -> Assessment:
 
 
 RULES: dict[str, Rule] = {
+    **archives.RULES,
     "find": _find_risk,
-    "git": _git_risk,
+    "git": git_risk,
     "docker": _docker_risk,
     "podman": _docker_risk,
     "kubectl": _kubectl_risk,
     "crontab": _crontab_risk,
-    "tar": _tar_risk,
     "ssh": _ssh_risk,
     "rsync": _ssh_risk,
     "scp": _ssh_risk,

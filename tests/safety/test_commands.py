@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from llmchain_os.safety.commands import classify_command, explain_script
+from llmchain_os.safety.commands import classify_command, classify_with_scope, explain_script
+from llmchain_os.safety.options import Spec, parse, spells
+from llmchain_os.safety.outputs import exists_target
 from llmchain_os.safety.risk import Risk
 
 READ = [
@@ -123,6 +125,13 @@ DENIED = [
     "cp /dev/null /etc/shadow",
     "echo root::0:0::/:/bin/sh > /etc/passwd",
 ]
+
+
+@pytest.fixture(autouse=True)
+def empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Judge in an empty folder: whether `cp a b` overwrites depends on what exists."""
+    monkeypatch.chdir(tmp_path)
+
 
 TABLE = [
     *[(c, Risk.READ) for c in READ],
@@ -315,7 +324,8 @@ def test_explain_script_gives_one_entry_per_command_with_its_line() -> None:
         (9, "ls | ssh host cat"),
     ]
     risks = [e.assessment.risk for e in entries]
-    assert risks == [Risk.READ, Risk.READ, Risk.WRITE, *[Risk.DESTRUCTIVE] * 2, Risk.REMOTE]
+    # `gzip "$f"` replaces each log with its .gz: the original is gone
+    assert risks == [Risk.READ, Risk.READ, *[Risk.DESTRUCTIVE] * 3, Risk.REMOTE]
     assert explain_script("") == []
 
 
@@ -421,3 +431,75 @@ def test_the_fallback_looks_past_keywords_to_the_command() -> None:
 def test_a_brace_expansion_bomb_is_not_read() -> None:
     assert classify_command("echo " + "{a,b}" * 30).risk is Risk.DESTRUCTIVE  # 2**30 words
     assert classify_command("echo {a,b}{c,d}").risk is Risk.READ
+
+
+@pytest.mark.parametrize(
+    ("arg", "flag", "spelled"),
+    [
+        ("--del", "--delete", True),  # getopt takes an unambiguous prefix
+        ("--out=x", "--output", True),
+        ("--remove-f", "--remove-files", True),
+        ("--de", "--delete", False),  # under three letters: not matched
+        ("--delay-updates", "--delete", False),
+        ("--output", "--output", True),
+        ("-o", "-o", True),
+    ],
+)
+def test_long_options_are_matched_by_their_abbreviations(
+    arg: str, flag: str, spelled: bool
+) -> None:
+    assert spells(arg, flag) is spelled
+
+
+def test_options_are_split_from_operands_as_getopt_splits_them() -> None:
+    parsed = parse(["-ne1e id", "--expr", "p", "-", "f"], Spec(short="e", long=("--expression",)))
+    assert parsed.values("-e", "--expression") == ["1e id", "p"]
+    assert parsed.operands == ["-", "f"]  # `-` is stdin, an operand
+
+
+@pytest.mark.parametrize("home", ["~", "$HOME", "${HOME}"])
+def test_overwriting_an_existing_file_is_destructive_and_names_it(
+    home: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "notes.txt").write_text("kept")
+    judged = classify_command(f"echo x > {home}/notes.txt")
+    assert judged.risk is Risk.DESTRUCTIVE
+    assert f"overwrites the existing file {home}/notes.txt" in judged.reason
+    assert exists_target(f"{home}/notes.txt") and not exists_target(f"{home}/new.txt")
+    assert classify_command(f"echo x >> {home}/notes.txt").risk is Risk.WRITE
+    assert classify_command(f"echo x > {home}/new.txt").risk is Risk.WRITE
+
+
+def test_a_copy_into_a_folder_overwrites_the_file_of_that_name(tmp_path: Path) -> None:
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "cat.jpg").write_text("kept")
+    assert classify_command("cp /tmp/cat.jpg photos/").risk is Risk.DESTRUCTIVE
+    assert classify_command("cp /tmp/dog.jpg photos/").risk is Risk.WRITE
+    assert classify_command("cp -t photos /tmp/cat.jpg").risk is Risk.DESTRUCTIVE
+    assert classify_command("echo x > photos").risk is Risk.WRITE  # a folder: bash refuses
+
+
+def test_whether_a_write_overwrites_is_judged_where_the_command_is(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "keep.txt").write_text("kept")
+    assert classify_command("echo x > keep.txt").risk is Risk.WRITE  # none here
+    assert classify_command("cd sub && echo x > keep.txt").risk is Risk.DESTRUCTIVE
+    assert classify_with_scope("echo x > keep.txt", str(tmp_path / "sub"))[0].risk is (
+        Risk.DESTRUCTIVE
+    )
+    assert classify_command("cd sub; cd ..; echo x > keep.txt").risk is Risk.WRITE
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("gzip notes.txt", "replaces notes.txt with notes.txt.gz"),
+        ("gunzip site.tar.gz", "replaces site.tar.gz with site.tar"),
+        ("zip -rm photos.zip photos", "deletes the files it moves"),
+        ("tar --remove-files -cf x.tar notes.txt", "deletes notes.txt"),
+    ],
+)
+def test_tools_that_replace_their_input_say_so(command: str, words: str) -> None:
+    judged = classify_command(command)
+    assert (judged.risk, words in judged.reason) == (Risk.DESTRUCTIVE, True)

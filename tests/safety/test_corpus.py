@@ -1,7 +1,9 @@
 """The classifier against a corpus of real admin one-liners and adversarial spellings.
 
 tests/data/command_corpus.tsv holds ``class<TAB>denied<TAB>command`` lines, grouped by
-``# section:`` comments. Each failure lists every line that was judged otherwise.
+``# section:`` comments. Each failure lists every line that was judged otherwise. The lines
+are judged in an empty working folder holding only the files named by ``# files:`` comments,
+since overwriting a file that exists is destructive where writing a new one is not.
 """
 
 from __future__ import annotations
@@ -35,6 +37,20 @@ class Case:
     risk: Risk
     denied: bool
     command: str
+
+
+def existing_files() -> list[str]:
+    """The relative paths the corpus's ``# files:`` comments say exist."""
+    lines = CORPUS.read_text().splitlines()
+    return [name for ln in lines if ln.startswith("# files:") for name in ln.split()[2:]]
+
+
+@pytest.fixture(autouse=True)
+def corpus_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in existing_files():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("kept\n")
 
 
 def load_corpus() -> list[Case]:
