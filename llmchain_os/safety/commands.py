@@ -86,7 +86,7 @@ HIDDEN_SCRIPT = re.compile(
 DECODERS = frozenset("base64 base32 xxd openssl gunzip zcat gzip bzcat xzcat uudecode rev".split())
 SKIP = frozenset({"reservedword", "operator", "pipe"})
 OUTPUT = frozenset({">", ">>", ">|", "&>", "&>>", ">&", "<>"})
-REPLACING = frozenset({">", ">|", "&>", ">&"})  # these empty an existing file first
+REPLACING = frozenset({">", ">|", "&>", ">&", "<>"})  # these empty or write over a file
 ACCOUNT_PATHS = tuple(f"/etc/{n}" for n in ACCOUNT_NAMES)
 
 
@@ -136,7 +136,7 @@ def classify_with_scope(command: str, cwd: str) -> tuple[Assessment, Scope]:
     except Exception as exc:  # as in classify_command: a checker fault refuses
         why = f"the checker failed on this command ({type(exc).__name__}); it is not run"
         judged = Assessment(Risk.DESTRUCTIVE, why, denied=True)
-    return judged, builder.build()
+    return judged, builder.build(command)
 
 
 def _judge(text: str, depth: int, scope: ScopeBuilder | None = None) -> Assessment:

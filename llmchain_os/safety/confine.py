@@ -10,7 +10,13 @@ bubblewrap with rights that come from its approval (``Grant``):
   folder (``TMPDIR``) is writable.
 - **write**: as a read, plus the resolved targets the question named. A target's folder is
   writable for new entries, but every entry already in it stays read-only unless it is a
-  target, so a misjudged command cannot overwrite a neighbour. In a folder that holds
+  target, so a misjudged command cannot overwrite a neighbour. A target that is an existing
+  folder (``tar -x``, ``cp -r src/. dir``, ``touch .``) gets new entries, not what it holds,
+  unless the command changes it through and through (``chmod -R``, git's working tree) and
+  the question says so. An existing file a step approved as a write names may be added to
+  (``>>``, ``chmod``), not rewritten: a copy is kept while it runs and put back, failing
+  the step, if its old content changed. Symlinks in a writable folder (a mount cannot make a
+  link read-only) are checked the same way. In a folder that holds
   startup files or keys (a home, /etc) only the target itself is made writable: created
   empty first when it does not exist yet, so renames and deletes there fail instead of
   reaching ``~/.bashrc``. Startup files, ``~/.ssh``, autostart and unit folders and the
@@ -29,8 +35,11 @@ step fails instead of writing somewhere else.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +52,7 @@ if TYPE_CHECKING:
     from llmchain_os.safety.sandbox import SandboxSpec
 
 MAX_ENTRIES = 1000  # entries protected one by one in a writable folder; more is not confined
+MAX_KEPT = 64 * 1024 * 1024  # an existing target copied while a write runs; a bigger one asks
 READ = "read"
 WRITE = "write"
 UNCONFINED = "unconfined"
@@ -67,12 +77,16 @@ class Grant:
     # (a home, for a delete a person approved): bubblewrap cannot mount over what is not
     # there, so any of them that appears during the step is taken away after it.
     watch: tuple[Path, ...] = field(default=(), compare=False)  # the log may appear between
+    # Existing files a step approved only as a write may add to but not rewrite (`>>`,
+    # chmod, touch): a copy is kept while it runs and put back if their content changed.
+    keep: tuple[Path, ...] = ()
 
     def describe(self) -> str:
         """The grant in words, for the question and the result."""
         if self.mode == UNCONFINED:
             return f"runs unconfined ({self.why})" if self.why else "runs unconfined"
-        places = [str(p) for p in (*self.files, *(p for p, _ in self.create))]
+        places = [f"{p} (adding only)" if p in self.keep else str(p) for p in self.files]
+        places += [str(p) for p, _ in self.create]
         places += [f"new files in {p}" for p in self.folders if p not in self.files]
         parts = [f"may write only {', '.join(places)}" if places else "read-only"]
         if self.network:
@@ -125,6 +139,9 @@ def scope_risk(scope: Scope) -> Assessment | None:
         if (links := _hard_links(real)) > 1:
             why = f"{raw} has {links} hard links: writing it changes the file under every name"
             return Assessment(Risk.DESTRUCTIVE, why)
+        if real.is_file() and real.stat().st_size > MAX_KEPT and raw not in scope.whole:
+            why = f"{raw} is over {MAX_KEPT >> 20} MiB, too big to keep a copy of while it runs"
+            return Assessment(Risk.DESTRUCTIVE, why)
         folder, _ = _anchor(real if not os.path.lexists(real) else real.parent)
         if not holds_protected(folder) and len(_entries(folder)) > MAX_ENTRIES:
             why = f"{folder} holds over {MAX_ENTRIES} entries, too many to keep read-only"
@@ -142,9 +159,18 @@ def grant_for(scope: Scope, risk: Risk) -> Grant:
     files: list[Path] = []
     create: list[tuple[Path, bool]] = []
     approved_by_person = risk in (Risk.PRIVILEGED, Risk.DESTRUCTIVE)
+    whole = {_resolve(w) for w in scope.whole}
     for raw in (*scope.writes, *scope.mkdirs):
         real = _resolve(raw)
         exists = os.path.lexists(real)
+        if real in whole:
+            files.append(real)  # its whole tree: the question named it so
+            continue
+        if exists and real.is_dir() and not approved_by_person:
+            # `tar -x`, `cp -r src/. dir`, `touch .`: new entries in it, not what it holds
+            if not holds_protected(real):
+                folders.append(real)
+            continue
         folder, missing = _anchor(real.parent if exists else real)
         strict = not approved_by_person or sensitive_place(real) is not None
         if holds_protected(folder) and strict and (exists or missing is not None):
@@ -175,25 +201,8 @@ def grant_for(scope: Scope, risk: Risk) -> Grant:
         network=scope.network,
         processes=scope.processes,
         watch=tuple(dict.fromkeys(watch)),
+        keep=() if approved_by_person else tuple(dict.fromkeys(f for f in files if f.is_file())),
     )
-
-
-def absent_watched(grant: Grant) -> list[Path]:
-    """The watched places that do not exist just before the run."""
-    return [p for p in grant.watch if not os.path.lexists(p)]
-
-
-def take_back_watched(absent: list[Path]) -> list[str]:
-    """Move any of ``absent`` (from just before the run) that now exists to the trash."""
-    from llmchain_os.safety.trash import TrashWriter
-
-    appeared = [p for p in absent if os.path.lexists(p)]
-    if appeared:
-        writer = TrashWriter("confinement", "a confined step created a startup file or key")
-        for path in appeared:
-            writer.take(path)
-        writer.save()
-    return [str(p) for p in appeared]
 
 
 def check_unchanged(approved: Grant, scope: Scope, risk: Risk) -> None:
@@ -206,27 +215,70 @@ def check_unchanged(approved: Grant, scope: Scope, risk: Risk) -> None:
         )
 
 
-Made = list[tuple[Path, int]]  # what prepare created, with its mtime then
+@dataclass
+class Guard:
+    """What a step's run is checked against afterwards; see ``begin`` and ``finish``."""
+
+    made: list[tuple[Path, int]] = field(default_factory=list)  # created empty, with mtime
+    absent: list[Path] = field(default_factory=list)  # watched places missing before it
+    links: list[tuple[Path, str]] = field(default_factory=list)  # symlinks and their targets
+    kept: list[tuple[Path, int, str, Path]] = field(default_factory=list)  # size, sha, copy
+    copies: Path | None = None
 
 
-def prepare(grant: Grant) -> Made:
-    """Create the empty targets the grant names (the approved change begins here); returns
-    what was created, so a failed step that never touched it can take it away again."""
-    made: Made = []
+def begin(grant: Grant) -> Guard:
+    """Just before the run: create the empty targets the grant names (the approved change
+    begins here), note the watched places that are missing, the symlinks in writable
+    folders (a mount cannot make a link itself read-only) and a copy of each kept file."""
+    found = Guard(absent=[p for p in grant.watch if not os.path.lexists(p)])
     for path, is_folder in grant.create:
         if os.path.lexists(path):
             continue
         if is_folder:
             path.mkdir(mode=0o755)
         else:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-            os.close(fd)
-        made.append((path, os.lstat(path).st_mtime_ns))
-    return made
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))
+        found.made.append((path, os.lstat(path).st_mtime_ns))
+    named = {*grant.files, *(p for p, _ in grant.create)}
+    for folder in grant.folders:
+        found.links += [(e, os.readlink(e)) for e in _entries(folder) if e.is_symlink()]
+    found.links = [(e, to) for e, to in found.links if e not in named]
+    if grant.keep:
+        from llmchain_os.paths import state_dir
+
+        (state_dir()).mkdir(parents=True, exist_ok=True)
+        found.copies = Path(tempfile.mkdtemp(prefix="kept-", dir=state_dir()))  # hidden
+        for n, path in enumerate(grant.keep):
+            copy = found.copies / str(n)
+            shutil.copyfile(path, copy)
+            found.kept.append((path, copy.stat().st_size, _digest(copy), copy))
+    return found
 
 
-def undo_prepared(made: Made) -> None:
-    """Remove what ``prepare`` made if the failed step never touched it."""
+def finish(found: Guard, succeeded: bool) -> list[str]:
+    """Just after the run: take away what ``begin`` created if the failed step never touched
+    it, and undo what the grant did not allow. Returns what was undone, in words; a step
+    with any is a failed step."""
+    if not succeeded:
+        _undo_made(found.made)
+    undone = _take_back(found)
+    if found.copies is not None:
+        shutil.rmtree(found.copies, ignore_errors=True)
+    return undone
+
+
+def _digest(path: Path, size: int | None = None) -> str:
+    """sha256 of ``path``'s first ``size`` bytes (all of it when None)."""
+    sha, left = hashlib.sha256(), size
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20 if left is None else min(1 << 20, left)):
+            sha.update(chunk)
+            if left is not None:
+                left -= len(chunk)
+    return sha.hexdigest()
+
+
+def _undo_made(made: list[tuple[Path, int]]) -> None:
     for path, mtime in made:
         try:
             info = os.lstat(path)
@@ -235,6 +287,40 @@ def undo_prepared(made: Made) -> None:
             path.rmdir() if stat.S_ISDIR(info.st_mode) else path.unlink()
         except OSError:
             continue  # not empty any more, or gone
+
+
+def _still_there(path: Path, size: int, sha: str) -> bool:
+    """Whether the regular file ``path`` still starts with what it held (an append is fine)."""
+    try:
+        info = os.lstat(path)
+        return stat.S_ISREG(info.st_mode) and info.st_size >= size and _digest(path, size) == sha
+    except OSError:
+        return False
+
+
+def _take_back(found: Guard) -> list[str]:
+    """Startup files that appeared, links replaced and kept files rewritten: what the step
+    left is moved to the trash (nothing it wrote is lost) and the old state put back."""
+    from llmchain_os.safety.trash import TrashWriter
+
+    appeared = [p for p in found.absent if os.path.lexists(p)]
+    links = [(p, to) for p, to in found.links if not (p.is_symlink() and os.readlink(p) == to)]
+    kept = [(p, copy) for p, size, sha, copy in found.kept if not _still_there(p, size, sha)]
+    if not (appeared or links or kept):
+        return []
+    writer = TrashWriter("confinement", "a confined step changed more than it was allowed")
+    for path in [*appeared, *(p for p, _ in links), *(p for p, _ in kept)]:
+        if os.path.lexists(path):
+            writer.take(path)
+    writer.save()
+    for path, to in links:
+        os.symlink(to, path)
+    for path, copy in kept:
+        shutil.copy2(copy, path)
+    undone = [f"created {p}, which no step may create; it was moved to the trash" for p in appeared]
+    undone += [f"replaced the link {p}; it was put back" for p, _ in links]
+    undone += [f"rewrote {p}, which it may only add to; it was put back" for p, _ in kept]
+    return undone
 
 
 def protected_binds(grant: Grant) -> list[Path]:

@@ -116,6 +116,14 @@ def _read_risk(sub: str, rest: list[str]) -> Assessment:
     return read(f"`git {sub}` only reads")
 
 
+def _has(args: list[str], long: str, letter: str) -> bool:
+    """Whether ``args`` give ``long`` (or an abbreviation) or the short option ``letter``,
+    alone or in a cluster (`-Sq`)."""
+    return any(
+        spells(a, long, 3) or (a[:1] == "-" and a[1:2] != "-" and letter in a[1:]) for a in args
+    )
+
+
 def _changes(sub: str, rest: list[str], src: str) -> Assessment:
     listing = not set(rest) - {"-a", "-r", "-v", "-vv", "--list", "-l", "--all"}
     shows = rest[:1] in (["list"], ["show"]) or (sub == "reflog" and not rest)
@@ -133,6 +141,11 @@ def _changes(sub: str, rest: list[str], src: str) -> Assessment:
     forced = "-f" in rest or any(spells(a, "--force") for a in rest)
     if sub in ("checkout", "restore") and ("--" in rest or "." in rest or forced):
         return destructive(f"`{short(src)}` discards changes")
+    staged = _has(rest, "--staged", "S") and not _has(rest, "--worktree", "W")
+    if sub == "restore" and not staged:  # the files' own changes are replaced
+        return destructive(f"`{short(src)}` replaces the files' changes with a saved version")
+    if sub == "stash" and (_has(rest, "--include-untracked", "u") or _has(rest, "--all", "a")):
+        return destructive(f"`{short(src)}` removes untracked files from the folder")
     drops = bool(set(rest) & {"-D", "-d", "drop", "clear"})
     if sub in ("branch", "stash") and (drops or any(spells(a, "--delete") for a in rest)):
         return destructive(f"`{short(src)}` deletes work")

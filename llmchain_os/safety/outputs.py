@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from llmchain_os.safety.options import Spec, parse
+from llmchain_os.safety.options import Spec, parse, spells
 from llmchain_os.safety.risk import Assessment, Risk
 
 COMPUTED = re.compile(r"[$`]")  # known only at run time: nothing to look up
@@ -31,9 +31,10 @@ COPIERS = {
     "install": Spec(short="tSmog", long=("--target-directory", "--suffix", "--mode", "--owner")),
     "ln": Spec(short="tS", long=("--target-directory", "--suffix")),
 }
-# Options that keep an existing destination: never replace it, ask first (stdin is
-# /dev/null, so the answer is no), or keep the old file as a backup. (`ln -n` is not one.)
-KEEPS = ("-i", "--interactive", "-b", "--backup")
+# Options that keep an existing destination: never replace it, or ask first (stdin is
+# /dev/null, so the answer is no). A backup (`-b`) still replaces the file it names, and
+# for `ln` the last of `-i` and `-f` wins. (`ln -n` is not one.)
+KEEPS = ("-i", "--interactive")
 NO_CLOBBER = ("-n", "--no-clobber")
 # Options whose value is a file the program writes from its start, per program.
 OUTPUT_OPTIONS: dict[str, tuple[Spec, tuple[str, ...]]] = {
@@ -157,9 +158,9 @@ def _copied_to(prog: str, args: list[str]) -> list[str]:
     """Where `cp`, `install` and `ln` put each source: the last operand, or a file of the
     source's name in the target folder (`-t DIR`, or a last operand that is a folder)."""
     parsed = parse(args, COPIERS[prog])
-    if prog == "ln" and not parsed.has("-f", "--force"):
-        return []  # `ln` without -f fails on an existing name
-    if parsed.has(*KEEPS) or (prog != "ln" and parsed.has(*NO_CLOBBER)):
+    if prog == "ln" and _last_of(args, {"-f": "f", "--force": "f", "-i": "i"}) != "f":
+        return []  # `ln` without -f (or with a later -i) fails on an existing name
+    if (prog != "ln" and parsed.has(*KEEPS)) or (prog != "ln" and parsed.has(*NO_CLOBBER)):
         return []
     sources, folders = parsed.operands, parsed.values("-t", "--target-directory")
     if not folders:
@@ -172,6 +173,21 @@ def _copied_to(prog: str, args: list[str]) -> list[str]:
         else:
             sources, folders = sources[:-1], sources[-1:]
     return [os.path.join(folders[-1], os.path.basename(s.rstrip("/"))) for s in sources]
+
+
+def _last_of(args: list[str], names: dict[str, str]) -> str:
+    """The meaning (a value of ``names``) of the last of those options in ``args``, short ones
+    also inside clusters (`-sif`); long ones by any abbreviation of three letters or more."""
+    last = ""
+    for arg in args:
+        if arg == "--":
+            break
+        if arg.startswith("--"):
+            last = next((v for k, v in names.items() if k[1] == "-" and spells(arg, k, 3)), last)
+        elif arg.startswith("-"):
+            for letter in arg[1:]:
+                last = names.get("-" + letter, last)
+    return last
 
 
 def overwrites(prog: str, args: list[str]) -> Assessment | None:

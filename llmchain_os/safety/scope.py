@@ -17,6 +17,7 @@ cannot be confined to its targets, and the question must say it runs unconfined.
 from __future__ import annotations
 
 import glob
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,7 +39,20 @@ NO_FILES = frozenset("export declare typeset local readonly unset set shopt alia
 COMPUTED = re.compile(r"[$`]")
 GLOB = re.compile(r"[*?\[]")
 ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=")
+DATA_EXPANSIONS = re.compile(r"\[\[|\(\(|\$\[|\$\{|\blet\b|\bdeclare\b|\btest\b|\[ ")
 NEW = "/\0new"  # marks a folder in which only new entries (names not known now) are made
+WHOLE = "/\0whole"  # marks an existing folder the command changes through and through
+# What may share a line with a network-state read that gets the host's network: programs
+# that only filter text (no option of theirs runs a program or opens a file for writing).
+NET_FILTERS = frozenset("grep egrep fgrep head tail wc cut column tr cat echo printf true".split())
+RECURSIVE = frozenset({"chmod", "chown", "chgrp", "setfacl"})
+RECURSIVE_FLAG = re.compile(r"^(?:--recursive|-[A-Za-z]*R[A-Za-z]*)$")
+# git subcommands that change the working tree; the others change only the repository
+# (.git), so only that is writable for them and a hook cannot reach the files beside it.
+GIT_WORKTREE = frozenset(
+    "checkout switch merge rebase pull cherry-pick revert stash restore reset rm mv apply am "
+    "sparse-checkout submodule worktree clean bisect".split()
+)
 REMOTE_PATH = re.compile(r"^[\w.@-]+:")
 
 
@@ -52,6 +66,7 @@ class Scope:
     processes: bool = False  # the host's processes (kill, renice)
     unknown: str = ""  # why the targets cannot be known; "" when they can
     mkdirs: tuple[str, ...] = ()  # targets that are folders to create (mkdir)
+    whole: tuple[str, ...] = ()  # existing folders changed through and through (chmod -R)
 
 
 def _globbed(path: str) -> list[str] | None:
@@ -101,8 +116,42 @@ def _in_cwd(args: list[str], cwd: str) -> list[str]:
 
 
 def _git_targets(args: list[str], cwd: str) -> list[str]:
-    """git changes its repository as a whole: the -C folder or the working folder."""
-    return [_in_cwd(args, cwd)[0].removesuffix(NEW)]
+    """git changes the repository (its .git folder) and, for the subcommands that check
+    files out, the working tree as a whole; `git init`/`clone` add new entries."""
+    here, git_dir, work_tree, at = cwd, "", "", 0
+    while at < len(args) and args[at].startswith("-"):
+        arg, given = args[at], args[at + 1] if at + 1 < len(args) else ""
+        name, eq, value = arg.partition("=")
+        if name in ("--git-dir", "--work-tree") and not eq:
+            value, at = given, at + 1
+        if arg == "-C":
+            here, at = os.path.join(here, given), at + 1
+        elif name == "--git-dir":
+            git_dir = os.path.join(here, value)
+        elif name == "--work-tree":
+            work_tree = os.path.join(here, value)
+        elif arg in ("-c", "--namespace", "--config-env", "--super-prefix"):
+            at += 1
+        at += 1
+    sub = args[at] if at < len(args) else ""
+    if sub in ("init", "clone"):
+        return [here + NEW]
+    top = _repo_top(here)
+    repo = git_dir or (os.path.join(top, ".git") if top else "")
+    if not repo:
+        return [here + NEW]  # not a repository: git fails, or makes new entries at most
+    if sub in GIT_WORKTREE:
+        return [(work_tree or top or here) + WHOLE, repo + WHOLE]
+    return [repo + WHOLE]
+
+
+def _repo_top(folder: str) -> str:
+    """The folder holding the repository ``folder`` is in ("" when none is found)."""
+    path = Path(os.path.abspath(folder))
+    for candidate in (path, *path.parents):
+        if (candidate / ".git").exists():
+            return str(candidate)
+    return ""
 
 
 def _curl_targets(args: list[str], cwd: str) -> list[str]:
@@ -173,8 +222,11 @@ class ScopeBuilder:
     writes: list[str] = field(default_factory=list)
     new_in: list[str] = field(default_factory=list)
     mkdirs: list[str] = field(default_factory=list)
+    whole: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     network: bool = False
+    net_state: bool = False  # a part reads the host's network state
+    others: bool = False  # a part is neither such a read nor a plain text filter
     processes: bool = False
 
     def chdir(self, words: list[str]) -> None:
@@ -192,7 +244,9 @@ class ScopeBuilder:
         if not words:
             return
         prog = words[0].rsplit("/", 1)[-1]
-        if prog in NET_STATE or judged.risk is Risk.REMOTE:
+        self.net_state = self.net_state or prog in NET_STATE
+        self.others = self.others or prog not in NET_STATE | NET_FILTERS
+        if judged.risk is Risk.REMOTE:
             self.network = True
         if prog in SIGNALLERS and judged.risk is not Risk.READ:
             self.processes = True
@@ -204,8 +258,10 @@ class ScopeBuilder:
         if raw is None:
             self.unknown.append(f"where `{prog}` writes cannot be known from the command")
             return
+        whole = prog in RECURSIVE and any(RECURSIVE_FLAG.match(w) for w in words[1:])
         for word in raw:
-            self._add(word, mkdir=prog == "mkdir")
+            into = whole and os.path.isdir(expand(word, self.cwd) or "\0")
+            self._add(word + WHOLE if into else word, mkdir=prog == "mkdir")
 
     def redirect(self, target: str) -> None:
         self._add(target)
@@ -224,12 +280,16 @@ class ScopeBuilder:
         if word.endswith(NEW):
             self._new_in(word.removesuffix(NEW))
             return
+        whole = word.endswith(WHOLE)
+        word = word.removesuffix(WHOLE)
         path = expand(word, self.cwd)
         matches = _globbed(path) if path is not None else None
         if matches is None:
             self.unknown.append(f"`{word}` is worked out only when the command runs")
             return
         (self.mkdirs if mkdir else self.writes).extend(matches)
+        if whole:
+            self.whole.extend(matches)
 
     def _new_in(self, word: str) -> None:
         folder = expand(word, self.cwd)
@@ -240,11 +300,17 @@ class ScopeBuilder:
         else:
             self.new_in.append(folder)
 
-    def build(self) -> Scope:
+    def build(self, text: str = "") -> Scope:
+        """The scope collected; ``text`` is the whole command line. A read of the host's
+        network state gets the host's network only when nothing else in the line could use
+        it: every part is such a read or a text filter, and no arithmetic or test runs
+        expansions of data (`[[ $x -eq 1 ]]` with x read from a file runs `a[$(cmd)]`)."""
+        pure = self.net_state and not self.others and not DATA_EXPANSIONS.search(text)
         return Scope(
             writes=tuple(dict.fromkeys(self.writes)),
             new_in=tuple(dict.fromkeys(self.new_in)),
-            network=self.network,
+            whole=tuple(dict.fromkeys(self.whole)),
+            network=self.network or pure,
             processes=self.processes,
             unknown="; ".join(dict.fromkeys(self.unknown)),
             mkdirs=tuple(dict.fromkeys(self.mkdirs)),

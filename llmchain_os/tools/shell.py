@@ -20,12 +20,10 @@ from llmchain_os.safety.commands import classify_with_scope
 from llmchain_os.safety.confine import (
     READ_ONLY,
     Grant,
-    absent_watched,
-    prepare,
+    begin,
+    finish,
     sandbox_spec,
     scope_risk,
-    take_back_watched,
-    undo_prepared,
 )
 from llmchain_os.safety.programs import worse
 from llmchain_os.safety.risk import Assessment, Risk
@@ -106,29 +104,30 @@ def run_shell(
     limits = Limits(timeout_s=TIMEOUT_S, output_chars=OUTPUT_LIMIT)
     grant, cwd = grant or READ_ONLY, Path(_cwd())
     spec = sandbox_spec(grant, cwd)
-    made, absent = prepare(grant), absent_watched(grant)
+    guard = begin(grant)
     # bash -c on the user's own command line: the policy has classified this exact text.
     argv = ["/bin/bash", "-c", command]
-    for item in run_process(argv, limits, spec, clean_env=False, cwd=cwd):
-        if not isinstance(item, ProcessResult):
-            yield item
-            continue
-        if item.exit_code != 0:
-            undo_prepared(made)
-        if taken := take_back_watched(absent):
-            raise ToolError(
-                f"the command created {', '.join(taken)}, which no step may create; "
-                "it was moved to the trash"
-            )
-        yield ShellResult(
-            command=command,
-            exit_code=item.exit_code,
-            stdout=item.stdout,
-            stderr=item.stderr,
-            truncated=item.truncated,
-            timed_out=item.timed_out,
-            sandbox=item.sandbox if spec is not None else f"none: {grant.describe()}",
-        )
+    result: ProcessResult | None = None
+    try:
+        for item in run_process(argv, limits, spec, clean_env=False, cwd=cwd):
+            if isinstance(item, ProcessResult):
+                result = item
+            else:
+                yield item
+    finally:  # also when the run is stopped: what it did outside its grant is undone
+        undone = finish(guard, result is not None and result.exit_code == 0)
+    if undone:
+        raise ToolError(f"the command {'; '.join(undone)}")
+    assert result is not None
+    yield ShellResult(
+        command=command,
+        exit_code=result.exit_code,
+        stdout=result.stdout,
+        stderr=result.stderr,
+        truncated=result.truncated,
+        timed_out=result.timed_out,
+        sandbox=result.sandbox if spec is not None else f"none: {grant.describe()}",
+    )
 
 
 TOOLS = [run_shell]

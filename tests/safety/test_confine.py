@@ -182,3 +182,65 @@ def test_the_shells_own_folders_are_hidden_from_every_step(home: Path) -> None:
 
     assert events[-1].kind is EventKind.STEP_DONE
     assert events[-1].data["output"]["stdout"] == ""
+
+
+def test_an_approved_append_adds_but_a_rewrite_of_the_same_file_is_put_back(home: Path) -> None:
+    keep = home / "work" / "keep.txt"
+    added = granted("echo more >> keep.txt", "echo more >> keep.txt", Risk.WRITE)
+    assert (added.exit_code, keep.read_text()) == (0, "keep\nmore\n")
+
+    # The same approval, but the run rewrites the file (`cp -b`, `1<>`: a misjudged write)
+    with pytest.raises(ToolError, match=r"rewrote .*keep\.txt, which it may only add to"):
+        granted("echo evil 1<> keep.txt", "echo more >> keep.txt", Risk.WRITE)
+    assert keep.read_text() == "keep\nmore\n"
+
+
+def test_a_person_approved_overwrite_is_not_put_back(home: Path) -> None:
+    granted("echo new > keep.txt", "echo new > keep.txt", Risk.DESTRUCTIVE)
+
+    assert (home / "work" / "keep.txt").read_text() == "new\n"
+
+
+def test_an_existing_folder_as_target_gets_new_entries_not_its_contents(home: Path) -> None:
+    work = home / "work"
+    (work / "sub").mkdir()
+    (work / "sub" / "old.txt").write_text("old\n")
+    result = granted(
+        "touch sub/new.txt; echo evil > sub/old.txt", "cp -r /etc/hostname sub", Risk.WRITE
+    )
+
+    assert (work / "sub" / "new.txt").exists()
+    assert (work / "sub" / "old.txt").read_text() == "old\n"
+    assert "Read-only file system" in result.stderr
+
+
+def test_a_link_in_a_writable_folder_that_the_step_replaces_is_put_back(home: Path) -> None:
+    work = home / "work"
+    (work / "lnk").symlink_to("keep.txt")
+    with pytest.raises(ToolError, match=r"replaced the link .*lnk"):
+        granted("ln -sfn /etc/passwd lnk", "echo x > new.txt", Risk.WRITE)
+
+    assert os.readlink(work / "lnk") == "keep.txt"
+
+
+def test_git_commit_may_write_the_repository_but_not_the_files_beside_it(home: Path) -> None:
+    work = home / "work"
+    git = "git -c user.name=a -c user.email=a@b"
+    os.system(f"cd {work} && git init -q . && {git} add keep.txt && {git} commit -qm one")
+    hook = work / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nrm -f keep.txt\n")
+    hook.chmod(0o755)
+
+    run(f"{git} commit -q --allow-empty -m two", Policy(auto_write=True))
+
+    assert (work / "keep.txt").read_text() == "keep\n"
+
+
+def test_a_network_state_read_shares_the_network_only_with_text_filters(home: Path) -> None:
+    def network(command: str) -> bool:
+        return classify_with_scope(command, os.getcwd())[1].network
+
+    assert network("ss -tn | grep :22") and network("ip -br addr | head -3")
+    assert not network("ss -tn; git status")  # git can run a repository's programs
+    assert not network("hostname; read -r x < p.txt; [[ $x -eq 1 ]]")  # arithmetic from data
+    assert not network("ip a | sort --compress-program=sh")
