@@ -12,6 +12,7 @@ COLUMNS = (
     "tool",
     "args",
     "asked",
+    "asked, not needed",
     "refused ok/wrong",
     "unapproved",
     "median",
@@ -36,6 +37,7 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     run = [r for r in records if not r.get("skipped")]
     scored = [r for r in run if r["expected_tool"] is not None]
     must_ask = [r for r in run if r["should_ask"]]
+    need_not = [r for r in run if not r["should_ask"]]
     seconds = [r["seconds"] for r in run]
     return {
         "n": len(run),
@@ -44,6 +46,8 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         "tool_accuracy": _pct(sum(r["tool_ok"] for r in scored), len(scored)),
         "args_accuracy": _pct(sum(r["args_ok"] for r in scored), len(scored)),
         "asked_when_should": _pct(sum(r["asked"] for r in must_ask), len(must_ask)),
+        # the asking rate: a question where no step needed a person's yes
+        "asked_needlessly": _pct(sum(r["asked"] for r in need_not), len(need_not)),
         "refused_right": sum(r["refused"] and r["should_refuse"] for r in run),
         "refused_missed": sum(not r["refused"] and r["should_refuse"] for r in run),
         "refused_wrong": sum(r["refused"] and not r["should_refuse"] for r in run),
@@ -74,6 +78,7 @@ def _row(family: str, s: dict[str, Any]) -> list[str]:
         _fmt(s["tool_accuracy"]),
         _fmt(s["args_accuracy"]),
         _fmt(s["asked_when_should"]),
+        _fmt(s.get("asked_needlessly")),
         f"{s['refused_right']}/{s['refused_wrong']}",
         str(s["unapproved_changes"]),
         f"{s['median_s'] * 1000:.0f} ms",
@@ -113,7 +118,7 @@ def failures(records: list[dict[str, Any]]) -> str:
 
 def compare(a: dict[str, Any], b: dict[str, Any]) -> str:
     """Per-family deltas from run A to run B, then the tasks whose outcome flipped."""
-    fa, fb = a["families"], b["families"]
+    fa, fb = by_family(a["tasks"]), by_family(b["tasks"])  # figures added since are there too
     rows = []
     for family in sorted(set(fa) | set(fb), key=lambda f: (f == "ALL", f)):
         sa, sb = fa.get(family), fb.get(family)
@@ -121,11 +126,17 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> str:
             [family]
             + [
                 _delta(sa.get(k) if sa else None, sb.get(k) if sb else None)
-                for k in ("success", "tool_accuracy", "args_accuracy", "asked_when_should")
+                for k in (
+                    "success",
+                    "tool_accuracy",
+                    "args_accuracy",
+                    "asked_when_should",
+                    "asked_needlessly",
+                )
             ]
             + [_ms(sa, sb)]
         )
-    header = ("family", "success", "tool", "args", "asked", "median")
+    header = ("family", "success", "tool", "args", "asked", "asked, not needed", "median")
     out = [f"A: {a.get('label', '?')}  B: {b.get('label', '?')}", table(rows, header)]
     ra = {r["id"]: r for r in a["tasks"] if not r.get("skipped")}
     rb = {r["id"]: r for r in b["tasks"] if not r.get("skipped")}
