@@ -15,7 +15,7 @@ import re
 
 from llmchain_os.safety.options import Spec, parse, spells, spells_any
 from llmchain_os.safety.outputs import overwrite
-from llmchain_os.safety.programs import SYSTEM_DIR, Nested, normal, read
+from llmchain_os.safety.program_words import SYSTEM_DIR, Nested, normal, read
 from llmchain_os.safety.risk import Assessment, Risk
 
 SUFFIX = {

@@ -60,7 +60,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from llmchain_os.paths import state_dir
-from llmchain_os.safety.programs import short
+from llmchain_os.safety.program_words import short
 from llmchain_os.safety.redact import redact_data
 
 T = TypeVar("T")

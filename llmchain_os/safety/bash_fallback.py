@@ -13,7 +13,8 @@ import re
 import shlex
 import subprocess
 
-from llmchain_os.safety.programs import ACCOUNTS, Nested, assess_words, read, short, worse
+from llmchain_os.safety.program_words import ACCOUNTS, Nested, read, short, worse
+from llmchain_os.safety.programs import assess_words
 from llmchain_os.safety.risk import Assessment, Risk
 
 BASH_CHECK_S = 2.0

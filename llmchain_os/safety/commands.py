@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from fnmatch import fnmatchcase as fnmatch
 from typing import Any
 
@@ -40,7 +39,7 @@ from llmchain_os.safety.bash_words import (
 )
 from llmchain_os.safety.outputs import moved_to, overwrite, starting_in
 from llmchain_os.safety.places import sensitive_target, write_targets
-from llmchain_os.safety.programs import (
+from llmchain_os.safety.program_words import (
     ACCOUNT_FILE,
     ACCOUNT_NAMES,
     DISK,
@@ -54,7 +53,6 @@ from llmchain_os.safety.programs import (
     SYSTEM_DIR,
     WRAPPERS,
     Nested,
-    assess_words,
     normal,
     program,
     read,
@@ -63,7 +61,8 @@ from llmchain_os.safety.programs import (
     worse,
     worst_of,
 )
-from llmchain_os.safety.risk import Assessment, Risk
+from llmchain_os.safety.programs import assess_words
+from llmchain_os.safety.risk import Assessment, CommandRisk, Risk
 from llmchain_os.safety.scope import Scope, ScopeBuilder
 
 MAX_DEPTH = 4
@@ -88,15 +87,6 @@ SKIP = frozenset({"reservedword", "operator", "pipe"})
 OUTPUT = frozenset({">", ">>", ">|", "&>", "&>>", ">&", "<>"})
 REPLACING = frozenset({">", ">|", "&>", ">&", "<>"})  # these empty or write over a file
 ACCOUNT_PATHS = tuple(f"/etc/{n}" for n in ACCOUNT_NAMES)
-
-
-@dataclass(frozen=True)
-class CommandRisk:
-    """One simple command or pipeline of a script: where it is, its text, and its risk."""
-
-    line: int  # 1-based
-    text: str
-    assessment: Assessment
 
 
 def classify_command(command: str) -> Assessment:
@@ -395,7 +385,7 @@ class _Walker:
 def _python(source: str) -> Assessment:
     from llmchain_os.safety.python_risk import classify_python
 
-    return classify_python(source)
+    return classify_python(source, classify_command)
 
 
 def _redirect_target(kind: str, target: str) -> Assessment:

@@ -18,7 +18,7 @@ import shlex
 
 from llmchain_os.safety.options import Spec, parse, spells
 from llmchain_os.safety.outputs import overwrite
-from llmchain_os.safety.programs import Nested, has_flag, read, short, worse
+from llmchain_os.safety.program_words import Nested, has_flag, read, short, worse
 from llmchain_os.safety.risk import Assessment, Risk
 
 GLOBAL_VALUED = frozenset(

@@ -15,9 +15,8 @@ import ast
 import re
 import shlex
 
-from llmchain_os.safety.commands import CommandRisk, classify_command
-from llmchain_os.safety.programs import read, short, worse, worst_of
-from llmchain_os.safety.risk import Assessment, Risk
+from llmchain_os.safety.program_words import read, short, worse, worst_of
+from llmchain_os.safety.risk import Assessment, CommandRisk, Risk, ShellJudge
 
 DESTRUCTIVE_CALLS = frozenset(
     "os.remove os.unlink os.rmdir os.removedirs os.rename os.replace os.kill os.killpg "
@@ -92,13 +91,14 @@ WRITE_METHODS = frozenset(
 )
 
 
-def classify_python(source: str) -> Assessment:
-    """The risk of running ``source`` with Python: the worst of its statements."""
-    entries = [e.assessment for e in explain_python(source)]  # a syntax error is one, denied
+def classify_python(source: str, shell: ShellJudge) -> Assessment:
+    """The risk of running ``source`` with Python: the worst of its statements. ``shell``
+    judges the shell commands it runs (``commands.classify_command``)."""
+    entries = [e.assessment for e in explain_python(source, shell)]  # a syntax error is one, denied
     return worst_of(entries, read("the Python code only defines things"))
 
 
-def explain_python(source: str) -> list[CommandRisk]:
+def explain_python(source: str, shell: ShellJudge) -> list[CommandRisk]:
     """One entry per top-level statement that does something, in order, with its risk."""
     try:
         tree = ast.parse(source)
@@ -109,7 +109,9 @@ def explain_python(source: str) -> list[CommandRisk]:
     local = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)}
     entries = []
     for stmt in tree.body:
-        found = [_call_risk(c, names, local) for c in ast.walk(stmt) if isinstance(c, ast.Call)]
+        found = [
+            _call_risk(c, names, local, shell) for c in ast.walk(stmt) if isinstance(c, ast.Call)
+        ]
         found += [
             _import_risk(n) for n in ast.walk(stmt) if isinstance(n, ast.Import | ast.ImportFrom)
         ]
@@ -197,7 +199,9 @@ def _dotted(node: ast.expr, names: dict[str, str]) -> str | None:
     return None
 
 
-def _call_risk(call: ast.Call, names: dict[str, str], local: set[str]) -> Assessment:
+def _call_risk(
+    call: ast.Call, names: dict[str, str], local: set[str], shell: ShellJudge
+) -> Assessment:
     name = _dotted(call.func, names)
     method = call.func.attr if isinstance(call.func, ast.Attribute) else ""
     root = call.func
@@ -206,12 +210,12 @@ def _call_risk(call: ast.Call, names: dict[str, str], local: set[str]) -> Assess
     if name is None or not isinstance(root, ast.Name) or root.id not in names:  # a method
         return _method_risk(method, name or method, call, local | set(names))
     if RUN_CALLS.match(name):
-        return _run_risk(name, call)
+        return _run_risk(name, call, shell)
     if name in DESTRUCTIVE_CALLS:
         own = Assessment(Risk.DESTRUCTIVE, f"`{name}` deletes, moves or kills")
         first = call.args[0] if call.args else None
         if name in REMOVERS and isinstance(first, ast.Constant) and isinstance(first.value, str):
-            judged = classify_command(f"rm -rf -- {shlex.quote(first.value)}")  # the deny list
+            judged = shell(f"rm -rf -- {shlex.quote(first.value)}")  # the deny list
             why = f"`{name}({first.value!r})`: {judged.reason}"
             return worse(own, Assessment(judged.risk, why, judged.denied))
         return own
@@ -277,7 +281,7 @@ def _open_risk(call: ast.Call, first: int = 1) -> Assessment:
     return Assessment(Risk.WRITE, "opens a file in a mode computed at run time")
 
 
-def _run_risk(name: str, call: ast.Call) -> Assessment:
+def _run_risk(name: str, call: ast.Call, shell: ShellJudge) -> Assessment:
     """A literal command is judged as the shell command it is; a computed one cannot be."""
     arg = call.args[0] if call.args else None
     for keyword in call.keywords:
@@ -292,7 +296,7 @@ def _run_risk(name: str, call: ast.Call) -> Assessment:
     other = any(k.arg == "executable" for k in call.keywords)  # runs that program instead
     if command is None or other or name.startswith(("os.exec", "os.spawn", "os.posix_spawn")):
         return Assessment(Risk.DESTRUCTIVE, f"`{name}` runs a command computed at run time")
-    judged = classify_command(command)
+    judged = shell(command)
     return Assessment(
         judged.risk, f"`{name}` runs `{short(command)}`: {judged.reason}", judged.denied
     )

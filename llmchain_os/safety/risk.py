@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -27,3 +28,17 @@ class Assessment:
     risk: Risk
     reason: str
     denied: bool = False
+
+
+@dataclass(frozen=True)
+class CommandRisk:
+    """One simple command or pipeline of a script: where it is, its text, and its risk."""
+
+    line: int  # 1-based
+    text: str
+    assessment: Assessment
+
+
+# The shell judge (``commands.classify_command``), handed to the judges of other languages
+# that run shell commands (Python's ``subprocess.run("...")``) so they need not import it.
+ShellJudge = Callable[[str], Assessment]

@@ -14,7 +14,7 @@ from llmchain_os.safety import archives
 from llmchain_os.safety.git_risk import git_risk
 from llmchain_os.safety.options import Spec, parse, resolve, spells_any
 from llmchain_os.safety.outputs import written
-from llmchain_os.safety.programs import (
+from llmchain_os.safety.program_words import (
     EXPANDED,
     IP_READ,
     NO_POSITIONAL,

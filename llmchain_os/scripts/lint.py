@@ -180,21 +180,22 @@ def _bash_lines(text: str) -> list[LineRisk]:
 
 
 def _python_lines(text: str) -> list[LineRisk]:
+    from llmchain_os.safety.commands import classify_command
     from llmchain_os.safety.python_risk import explain_python
 
-    return [_as_line_risk(item) for item in explain_python(text)]
+    return [_as_line_risk(item) for item in explain_python(text, classify_command)]
 
 
 def _whole(text: str, language: str) -> Assessment:
     """The script's risk: the worst of the same parts the line-by-line review lists, so it is
     never read unless every line is read (the classifiers take the worst of their parts)."""
-    if language == "bash":
-        from llmchain_os.safety.commands import classify_command
+    from llmchain_os.safety.commands import classify_command
 
+    if language == "bash":
         return classify_command(_without_shebang(text))
     from llmchain_os.safety.python_risk import classify_python
 
-    return classify_python(text)
+    return classify_python(text, classify_command)
 
 
 def review(text: str, language: str) -> ScriptReview:

@@ -25,7 +25,7 @@ from llmchain_os.safety.confine import (
     sandbox_spec,
     scope_risk,
 )
-from llmchain_os.safety.programs import worse
+from llmchain_os.safety.program_words import worse
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.safety.sandbox import Limits, ProcessResult, run_process
 from llmchain_os.safety.scope import Scope

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from llmchain_os.safety.commands import classify_command
 from llmchain_os.safety.python_risk import classify_python, explain_python
 from llmchain_os.safety.risk import Risk
 
@@ -49,7 +50,7 @@ CASES = [
 
 @pytest.mark.parametrize(("source", "risk"), CASES, ids=[s for s, _ in CASES])
 def test_python_source_has_its_risk_class(source: str, risk: Risk) -> None:
-    assessment = classify_python(source)
+    assessment = classify_python(source, classify_command)
     assert assessment.risk is risk, assessment.reason
     assert not assessment.denied
 
@@ -64,18 +65,18 @@ def test_python_source_has_its_risk_class(source: str, risk: Risk) -> None:
     ],
 )
 def test_what_deletes_everything_or_does_not_compile_is_denied(source: str) -> None:
-    assessment = classify_python(source)
+    assessment = classify_python(source, classify_command)
     assert assessment.denied, assessment.reason
     assert assessment.risk is Risk.DESTRUCTIVE
 
 
 def test_a_syntax_error_says_it_does_not_compile() -> None:
-    assert "does not compile" in classify_python("def (:").reason
+    assert "does not compile" in classify_python("def (:", classify_command).reason
 
 
 def test_explain_lists_each_statement_that_does_something_with_its_line() -> None:
     source = "import os\n\nX = 1\nprint(os.getcwd())\nos.remove('f')\n"
-    entries = explain_python(source)
+    entries = explain_python(source, classify_command)
     assert [(e.line, e.text) for e in entries] == [
         (1, "import os"),
         (4, "print(os.getcwd())"),
@@ -115,7 +116,7 @@ HIDDEN_CALLS = [
 def test_calls_hidden_behind_values_internals_or_star_imports_are_destructive(
     source: str,
 ) -> None:
-    assert classify_python(source).risk is Risk.DESTRUCTIVE
+    assert classify_python(source, classify_command).risk is Risk.DESTRUCTIVE
 
 
 @pytest.mark.parametrize(
@@ -128,7 +129,7 @@ def test_calls_hidden_behind_values_internals_or_star_imports_are_destructive(
     ],
 )
 def test_writes_through_other_openers_are_write(source: str) -> None:
-    assert classify_python(source).risk is Risk.WRITE
+    assert classify_python(source, classify_command).risk is Risk.WRITE
 
 
 @pytest.mark.parametrize(
@@ -141,10 +142,10 @@ def test_writes_through_other_openers_are_write(source: str) -> None:
     ],
 )
 def test_plain_reads_stay_read(source: str) -> None:
-    assert classify_python(source).risk is Risk.READ
+    assert classify_python(source, classify_command).risk is Risk.READ
 
 
 def test_removing_the_whole_filesystem_from_python_is_denied_as_in_the_shell() -> None:
-    judged = classify_python("import shutil\nshutil.rmtree('/')")
+    judged = classify_python("import shutil\nshutil.rmtree('/')", classify_command)
     assert judged.denied and "shutil.rmtree('/')" in judged.reason
-    assert not classify_python("import shutil\nshutil.rmtree('build')").denied
+    assert not classify_python("import shutil\nshutil.rmtree('build')", classify_command).denied
