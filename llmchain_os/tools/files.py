@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from llmchain_os.safety import trash
+from llmchain_os.safety.nofollow import open_nofollow
 from llmchain_os.safety.places import sensitive_place
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
@@ -322,6 +323,7 @@ def write_file(
     target = Path(path)
     if target.is_symlink() or (target.exists() and not target.is_file()):
         raise ToolError(f"{target} is not a plain file - give the file itself")
+    real = Path(os.path.realpath(target.parent)) / target.name  # what the check saw
     existed = target.exists()
     writer = trash.TrashWriter("write_file", f"write {target}")
     if not existed:
@@ -332,7 +334,7 @@ def write_file(
         entry = writer.take(target)  # the old version, kept whole with its mode and mtime
     writer.save()
     try:
-        _write_new(target, content, append, entry.mode if existed and not append else None)
+        _write_new(real, content, append, entry.mode if existed and not append else None)
     except OSError as exc:
         writer.rollback()
         raise ToolError(f"could not write {target}: {exc}; it is left as it was") from exc
@@ -343,11 +345,11 @@ def write_file(
 
 
 def _write_new(target: Path, content: str, append: bool, mode: int | None) -> None:
-    """Write without following a symlink planted after the checks (a /tmp race): the old
-    file is in the trash by now, so a new one must be created (O_EXCL), and an append must
-    open the file itself (O_NOFOLLOW)."""
+    """Write without following a symlink planted after the checks (a /tmp race), on the file
+    or on any folder above it (``open_nofollow``): the old file is in the trash by now, so a
+    new one must be created (O_EXCL), and an append must open the file itself."""
     how = os.O_APPEND if append else os.O_CREAT | os.O_EXCL
-    fd = os.open(target, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC | how, 0o666)
+    fd = open_nofollow(target, os.O_WRONLY | how)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(content)
         if mode is not None:

@@ -439,3 +439,13 @@ def test_a_plan_says_undo_restores_whoever_built_the_step(tmp_path: Path) -> Non
     (plan,) = [ev.data["plan"] for ev in events if ev.kind is EventKind.PLAN]
     assert plan[0]["undoable"] is True
     assert target.read_text() == "port = 80\n"
+
+
+def test_write_through_a_linked_folder_writes_its_real_place(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "via").symlink_to(tmp_path / "real")
+    tool = builtin_registry().get("write_file")
+
+    tool.call(tool.parse_args({"path": str(tmp_path / "via" / "n.txt"), "content": "hi"}))
+
+    assert (tmp_path / "real" / "n.txt").read_text() == "hi"
