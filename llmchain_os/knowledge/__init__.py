@@ -1,0 +1,1 @@
+"""What this machine says about itself: its programs, their manuals and options."""
