@@ -35,6 +35,7 @@ step fails instead of writing somewhere else.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -80,6 +81,9 @@ class Grant:
     # Existing files a step approved only as a write may add to but not rewrite (`>>`,
     # chmod, touch): a copy is kept while it runs and put back if their content changed.
     keep: tuple[Path, ...] = ()
+    # Writable folders and kept files whose mode and owner stay as they are (the question
+    # named no chmod or chown of them): put back, failing the step, if they change.
+    steady: tuple[Path, ...] = ()
 
     def describe(self) -> str:
         """The grant in words, for the question and the result."""
@@ -183,6 +187,8 @@ def grant_for(scope: Scope, risk: Risk) -> Grant:
         if exists:
             files.append(real)
     folders += [_resolve(f) for f in scope.new_in if os.path.isdir(f)]
+    kept = () if approved_by_person else tuple(dict.fromkeys(f for f in files if f.is_file()))
+    meta = {_resolve(m) for m in scope.meta}
     named = {*files, *(p for p, _ in create)}
     own = {_resolve(str(d)) for d in _own_dirs()}
     watch = [
@@ -201,7 +207,8 @@ def grant_for(scope: Scope, risk: Risk) -> Grant:
         network=scope.network,
         processes=scope.processes,
         watch=tuple(dict.fromkeys(watch)),
-        keep=() if approved_by_person else tuple(dict.fromkeys(f for f in files if f.is_file())),
+        keep=kept,
+        steady=tuple(p for p in dict.fromkeys((*folders, *kept)) if p not in meta),
     )
 
 
@@ -223,6 +230,7 @@ class Guard:
     absent: list[Path] = field(default_factory=list)  # watched places missing before it
     links: list[tuple[Path, str]] = field(default_factory=list)  # symlinks and their targets
     kept: list[tuple[Path, int, str, Path]] = field(default_factory=list)  # size, sha, copy
+    owned: list[tuple[Path, int, int, int]] = field(default_factory=list)  # mode, uid, gid
     copies: Path | None = None
 
 
@@ -239,6 +247,10 @@ def begin(grant: Grant) -> Guard:
         else:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))
         found.made.append((path, os.lstat(path).st_mtime_ns))
+    for path in grant.steady:
+        with contextlib.suppress(OSError):
+            info = os.lstat(path)
+            found.owned.append((path, info.st_mode, info.st_uid, info.st_gid))
     named = {*grant.files, *(p for p, _ in grant.create)}
     for folder in grant.folders:
         found.links += [(e, os.readlink(e)) for e in _entries(folder) if e.is_symlink()]
@@ -250,7 +262,7 @@ def begin(grant: Grant) -> Guard:
         found.copies = Path(tempfile.mkdtemp(prefix="kept-", dir=state_dir()))  # hidden
         for n, path in enumerate(grant.keep):
             copy = found.copies / str(n)
-            shutil.copyfile(path, copy)
+            shutil.copy2(path, copy)  # with its mode, put back with it
             found.kept.append((path, copy.stat().st_size, _digest(copy), copy))
     return found
 
@@ -306,8 +318,9 @@ def _take_back(found: Guard) -> list[str]:
     appeared = [p for p in found.absent if os.path.lexists(p)]
     links = [(p, to) for p, to in found.links if not (p.is_symlink() and os.readlink(p) == to)]
     kept = [(p, copy) for p, size, sha, copy in found.kept if not _still_there(p, size, sha)]
+    owned = _owners_put_back(found.owned, {p for p, _ in kept})
     if not (appeared or links or kept):
-        return []
+        return owned
     writer = TrashWriter("confinement", "a confined step changed more than it was allowed")
     for path in [*appeared, *(p for p, _ in links), *(p for p, _ in kept)]:
         if os.path.lexists(path):
@@ -320,6 +333,23 @@ def _take_back(found: Guard) -> list[str]:
     undone = [f"created {p}, which no step may create; it was moved to the trash" for p in appeared]
     undone += [f"replaced the link {p}; it was put back" for p, _ in links]
     undone += [f"rewrote {p}, which it may only add to; it was put back" for p, _ in kept]
+    return undone + owned
+
+
+def _owners_put_back(owned: list[tuple[Path, int, int, int]], replaced: set[Path]) -> list[str]:
+    """Put back the mode and owner of each steady place that changed (a kept file that was
+    rewritten is put back whole instead)."""
+    undone = []
+    for path, mode, uid, gid in owned:
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue  # gone: a folder cannot go while it is a mount; a file is checked above
+        if path in replaced or (info.st_mode, info.st_uid, info.st_gid) == (mode, uid, gid):
+            continue
+        os.chown(path, uid, gid, follow_symlinks=False)
+        os.chmod(path, stat.S_IMODE(mode))
+        undone.append(f"changed the mode or owner of {path}, which it was not asked; put back")
     return undone
 
 

@@ -46,6 +46,9 @@ WHOLE = "/\0whole"  # marks an existing folder the command changes through and t
 # that only filter text (no option of theirs runs a program or opens a file for writing).
 NET_FILTERS = frozenset("grep egrep fgrep head tail wc cut column tr cat echo printf true".split())
 RECURSIVE = frozenset({"chmod", "chown", "chgrp", "setfacl"})
+# Programs whose change to a target is its mode or owner: for the others, the mode and owner
+# of the folders they write in are kept as they were (`tar -x` of a `./` entry, `cp -p`).
+META_CHANGERS = RECURSIVE | {"chattr"}
 RECURSIVE_FLAG = re.compile(r"^(?:--recursive|-[A-Za-z]*R[A-Za-z]*)$")
 # git subcommands that change the working tree; the others change only the repository
 # (.git), so only that is writable for them and a hook cannot reach the files beside it.
@@ -67,6 +70,7 @@ class Scope:
     unknown: str = ""  # why the targets cannot be known; "" when they can
     mkdirs: tuple[str, ...] = ()  # targets that are folders to create (mkdir)
     whole: tuple[str, ...] = ()  # existing folders changed through and through (chmod -R)
+    meta: tuple[str, ...] = ()  # targets whose mode or owner the command changes (chmod)
 
 
 def _globbed(path: str) -> list[str] | None:
@@ -223,6 +227,7 @@ class ScopeBuilder:
     new_in: list[str] = field(default_factory=list)
     mkdirs: list[str] = field(default_factory=list)
     whole: list[str] = field(default_factory=list)
+    meta: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     network: bool = False
     net_state: bool = False  # a part reads the host's network state
@@ -259,9 +264,12 @@ class ScopeBuilder:
             self.unknown.append(f"where `{prog}` writes cannot be known from the command")
             return
         whole = prog in RECURSIVE and any(RECURSIVE_FLAG.match(w) for w in words[1:])
+        before = len(self.writes)
         for word in raw:
             into = whole and os.path.isdir(expand(word, self.cwd) or "\0")
             self._add(word + WHOLE if into else word, mkdir=prog == "mkdir")
+        if prog in META_CHANGERS:
+            self.meta.extend(self.writes[before:])
 
     def redirect(self, target: str) -> None:
         self._add(target)
@@ -310,6 +318,7 @@ class ScopeBuilder:
             writes=tuple(dict.fromkeys(self.writes)),
             new_in=tuple(dict.fromkeys(self.new_in)),
             whole=tuple(dict.fromkeys(self.whole)),
+            meta=tuple(dict.fromkeys(self.meta)),
             network=self.network or pure,
             processes=self.processes,
             unknown="; ".join(dict.fromkeys(self.unknown)),

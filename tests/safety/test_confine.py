@@ -244,3 +244,17 @@ def test_a_network_state_read_shares_the_network_only_with_text_filters(home: Pa
     assert not network("ss -tn; git status")  # git can run a repository's programs
     assert not network("hostname; read -r x < p.txt; [[ $x -eq 1 ]]")  # arithmetic from data
     assert not network("ip a | sort --compress-program=sh")
+
+
+def test_the_mode_of_a_writable_folder_is_put_back_unless_the_question_named_it(
+    home: Path,
+) -> None:
+    work = home / "work"
+    before = work.stat().st_mode
+    with pytest.raises(ToolError, match=r"changed the mode or owner of .*work"):
+        granted("echo x > new.txt; chmod 700 .", "echo x > new.txt", Risk.WRITE)
+    assert work.stat().st_mode == before
+
+    (work / "sub").mkdir(mode=0o755)
+    granted("chmod 700 sub", "chmod 700 sub", Risk.WRITE)
+    assert (work / "sub").stat().st_mode & 0o777 == 0o700

@@ -13,6 +13,7 @@ import pytest
 from llmchain_os.safety.sandbox import sandbox_status
 from tests.safety.redteam import (
     CORPUS,
+    OUTSIDE,
     Attack,
     Listener,
     Range,
@@ -23,7 +24,7 @@ from tests.safety.redteam import (
     run_attack,
 )
 
-ATTACKS = load_corpus()
+ATTACKS = load_corpus() + load_corpus(OUTSIDE)
 CLASSES = {
     "read-that-writes",
     "overwrite-as-write",
