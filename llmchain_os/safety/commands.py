@@ -44,6 +44,7 @@ from llmchain_os.safety.program_words import (
     ACCOUNT_NAMES,
     DISK,
     EXPANDED,
+    FD_PATH,
     HARMLESS_SINKS,
     INTERPRETER,
     NET_DEVICE,
@@ -391,6 +392,9 @@ def _python(source: str) -> Assessment:
 def _redirect_target(kind: str, target: str) -> Assessment:
     if HARMLESS_SINKS.match(target):
         return read(f"only writes to `{target}`")
+    if FD_PATH.match(target) and kind != "<":
+        why = f"`{kind} {target}` reopens another descriptor's file, known only at run time"
+        return Assessment(Risk.DESTRUCTIVE, why)
     if DISK.match(target):
         return Assessment(Risk.DESTRUCTIVE, f"`{kind} {target}` overwrites a disk", denied=True)
     if ACCOUNT_FILE.match(normal(target)) or any(fnmatch(a, target) for a in ACCOUNT_PATHS):

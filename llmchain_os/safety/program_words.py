@@ -149,7 +149,10 @@ WRITE_PROGRAMS = frozenset(
 )
 TARGET_DIR = "--target-directory"
 SET_VARIABLES = frozenset("export declare typeset local readonly unset".split())
-HARMLESS_SINKS = re.compile(r"^/dev/(?:null|stdout|stderr|tty|fd/\d+)$")
+HARMLESS_SINKS = re.compile(r"^/dev/(?:null|stdout|stderr|tty|fd/[0-2])$")
+# Another descriptor's file, reopened by name: `exec 3< ~/.profile; echo x > /dev/fd/3`
+# writes ~/.profile. Where it points is known only at run time.
+FD_PATH = re.compile(r"^/(?:dev/fd|proc/(?:self|thread-self|\d+)/fd)/\d+$")
 TRUSTED_DIRS = frozenset("/bin /usr/bin /sbin /usr/sbin /usr/local/bin /usr/local/sbin".split())
 # Variables that change which program a later word runs, or name a program to run
 # (`PAGER='rm x' man ls`, `GIT_EXTERNAL_DIFF=...`, `LESSOPEN='|sh x'`).

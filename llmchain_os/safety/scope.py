@@ -25,6 +25,7 @@ from pathlib import Path
 
 from llmchain_os.safety.outputs import after_cd, expand
 from llmchain_os.safety.places import holds_protected, write_targets
+from llmchain_os.safety.program_words import FD_PATH
 from llmchain_os.safety.risk import Assessment, Risk
 
 MAX_GLOB = 256  # a glob target matching more than this is not listed one by one
@@ -290,6 +291,9 @@ class ScopeBuilder:
             return
         whole = word.endswith(WHOLE)
         word = word.removesuffix(WHOLE)
+        if FD_PATH.match(word):
+            self.unknown.append(f"`{word}` is another descriptor's file, known only at run time")
+            return
         path = expand(word, self.cwd)
         matches = _globbed(path) if path is not None else None
         if matches is None:
