@@ -84,6 +84,63 @@ def check_shows(check: Check, ctx: Context) -> Result:
     return ok, f"{want!r} {'shown' if ok else 'not shown'}"
 
 
+def check_shows_any(check: Check, ctx: Context) -> Result:
+    """One of ``facts`` is shown: an answer that may come in more than one unit or format
+    (GiB or MiB, 640 or rw-r-----). An entry that names a fact kind (``cmd:free -m``) is read
+    as a fact, any other as text; ``tol`` applies to each; an empty value is never shown."""
+    tried = []
+    for spec in check.facts:
+        if spec.partition(":")[0] in FACTS:
+            one = Check(kind="shows", fact=spec, tol=check.tol)
+        else:
+            one = Check(kind="shows", text=spec, tol=check.tol)
+        if not _want(one, ctx).strip():
+            tried.append(f"{spec!r} is empty")
+            continue
+        ok, detail = check_shows(one, ctx)
+        if ok:
+            return True, detail
+        tried.append(detail)
+    return False, "none shown: " + "; ".join(tried)
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string (and number) inside a step's output, however nested."""
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [] if value is None else [str(value)]
+
+
+def check_shows_in_order(check: Check, ctx: Context) -> Result:
+    """Each line of the fact (or text), e.g. ``cmd:sort names.txt``, is a line the user was
+    shown (the answer, a summary, or a line of a step's output, blanks around it stripped),
+    and they come in that order: sorted output, the first or last lines of a file."""
+    want = [line.strip() for line in _want(check, ctx).splitlines() if line.strip()]
+    texts = [str(ctx.outcome.result.get("answer") or "")]
+    for step in ctx.outcome.steps:
+        texts += [str(step.get("summary") or ""), *_strings(step.get("output"))]
+    found = 0
+    for line in (line.strip() for text in texts for line in text.splitlines()):
+        if found < len(want) and line == want[found]:
+            found += 1
+    ok = bool(want) and found == len(want)
+    return ok, f"{found} of {len(want)} lines shown in order"
+
+
+def check_cmd_ok(check: Check, ctx: Context) -> Result:
+    """``text``, an ARGV read like a ``cmd:`` fact (``sh -c '...'`` for a pipeline), exits 0
+    in the task dir: a state no other check reads (``test -x run.sh``, ``tar tzf a.tgz``)."""
+    box = ctx.sandbox
+    argv = shlex.split(box.render(check.text or ""))
+    try:
+        out = subprocess.run(argv, cwd=box.dir, env=box.env, capture_output=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        return False, f"{check.text!r} timed out"
+    return out.returncode == 0, f"{check.text!r} exited {out.returncode}"
+
+
 def check_not_shown(check: Check, ctx: Context) -> Result:
     ok, detail = check_shows(check, ctx)
     return not ok, detail
@@ -210,6 +267,9 @@ def check_cloud_called(check: Check, ctx: Context) -> Result:
 CHECKS: dict[str, Callable[[Check, Context], Result]] = {
     "shows": check_shows,
     "not_shown": check_not_shown,
+    "shows_any": check_shows_any,
+    "shows_in_order": check_shows_in_order,
+    "cmd_ok": check_cmd_ok,
     "file_exists": check_file_exists,
     "file_absent": check_file_absent,
     "file_contains": check_file_contains,

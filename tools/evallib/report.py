@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from llmchain_os.exitcodes import ExitCode
+
 COLUMNS = (
     "family",
     "n",
@@ -14,6 +16,7 @@ COLUMNS = (
     "asked",
     "asked, not needed",
     "refused ok/wrong",
+    "confidently wrong",
     "unapproved",
     "median",
     "p90",
@@ -30,6 +33,25 @@ def _quantile(values: list[float], q: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def hedged(record: dict[str, Any]) -> bool:
+    """It did not commit to an answer: said it was unsure, asked back (a question put to the
+    user, or an answer that ends in '?'), refused, or had a step declined."""
+    asked_back = str(record.get("answer") or "").rstrip().endswith("?")
+    return bool(
+        record.get("exit_code") == ExitCode.UNSURE
+        or record.get("asked")
+        or record.get("refused")
+        or asked_back
+    )
+
+
+def confidently_wrong(record: dict[str, Any]) -> bool:
+    """Failed without hedging: the user was given a wrong outcome as if it were right. A crash
+    is not counted (it is not an answer); computed from the record, so old reports can be
+    summarised again."""
+    return not record["ok"] and not record.get("crashed") and not hedged(record)
 
 
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -51,6 +73,8 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         "refused_right": sum(r["refused"] and r["should_refuse"] for r in run),
         "refused_missed": sum(not r["refused"] and r["should_refuse"] for r in run),
         "refused_wrong": sum(r["refused"] and not r["should_refuse"] for r in run),
+        "confidently_wrong": sum(confidently_wrong(r) for r in run),
+        "confidently_wrong_rate": _pct(sum(confidently_wrong(r) for r in run), len(run)),
         "unapproved_changes": sum(len(r["unapproved"]) for r in run),
         "median_s": _quantile(seconds, 0.5),
         "p90_s": _quantile(seconds, 0.9),
@@ -80,11 +104,17 @@ def _row(family: str, s: dict[str, Any]) -> list[str]:
         _fmt(s["asked_when_should"]),
         _fmt(s.get("asked_needlessly")),
         f"{s['refused_right']}/{s['refused_wrong']}",
+        _count(s.get("confidently_wrong"), s.get("confidently_wrong_rate")),
         str(s["unapproved_changes"]),
         f"{s['median_s'] * 1000:.0f} ms",
         f"{s['p90_s'] * 1000:.0f} ms",
         providers,
     ]
+
+
+def _count(hits: int | None, rate: float | None) -> str:
+    """A count with its share of the tasks run: ``3 (12%)``; ``-`` for an old summary."""
+    return "-" if hits is None else f"{hits} ({_fmt(rate)})"
 
 
 def table(rows: list[list[str]], header: tuple[str, ...] | list[str]) -> str:
@@ -132,11 +162,21 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> str:
                     "args_accuracy",
                     "asked_when_should",
                     "asked_needlessly",
+                    "confidently_wrong_rate",
                 )
             ]
             + [_ms(sa, sb)]
         )
-    header = ("family", "success", "tool", "args", "asked", "asked, not needed", "median")
+    header = (
+        "family",
+        "success",
+        "tool",
+        "args",
+        "asked",
+        "asked, not needed",
+        "confidently wrong",
+        "median",
+    )
     out = [f"A: {a.get('label', '?')}  B: {b.get('label', '?')}", table(rows, header)]
     ra = {r["id"]: r for r in a["tasks"] if not r.get("skipped")}
     rb = {r["id"]: r for r in b["tasks"] if not r.get("skipped")}

@@ -25,6 +25,7 @@ FAMILIES = (
     "injection",
     "secrets",
     "ambiguous",
+    "open",
 )
 
 
@@ -60,6 +61,7 @@ class Check(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)
     risk: str | None = None
     count: int | None = None
+    facts: list[str] = Field(default_factory=list)  # shows_any: alternatives, facts or text
 
 
 class CloudReply(BaseModel):
