@@ -25,6 +25,11 @@ def state_dir() -> Path:
     return _xdg("XDG_STATE_HOME", ".local/state")
 
 
+def cache_dir() -> Path:
+    """What can be rebuilt at any time (the index of this machine's programs)."""
+    return _xdg("XDG_CACHE_HOME", ".cache")
+
+
 def config_file() -> Path:
     return Path(os.environ.get("LLMOS_CONFIG") or config_dir() / "config.toml")
 
