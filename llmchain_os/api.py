@@ -24,7 +24,7 @@ from llmchain_os.config import Settings, load_settings
 from llmchain_os.exitcodes import ExitCode
 from llmchain_os.llm.errors import ModelError, ProviderError
 from llmchain_os.safety.audit import AuditError, AuditLog
-from llmchain_os.tools.base import ToolRegistry, builtin_registry
+from llmchain_os.tools.registry import ToolRegistry, builtin_registry
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -173,7 +173,7 @@ def cmd_doctor(opts: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tools(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.tools.base import builtin_registry
+    from llmchain_os.tools.registry import builtin_registry
 
     for tool in builtin_registry():
         risk = tool.risk_label
@@ -238,7 +238,7 @@ def cmd_audit_verify() -> int:
 
 def cmd_jobs(opts: argparse.Namespace, settings: Settings) -> int:
     from llmchain_os.api import Session, remove_job_asked
-    from llmchain_os.tools.base import ToolError
+    from llmchain_os.errors import ToolError
     from llmchain_os.tools.jobs import job_lines
 
     if opts.action == "list":

@@ -41,7 +41,7 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_scripts(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.tools.base import ToolError
+    from llmchain_os.errors import ToolError
 
     action = opts.action or "list"
     try:
@@ -190,8 +190,8 @@ def _rm(opts: argparse.Namespace, settings: Settings) -> int:
 def _logged(tool: str, args: dict[str, Any], action: Any) -> None:
     """A change made here, outside the executor, still goes to the audit log first; an
     unwritable log is a ToolError (one line, nothing changed)."""
+    from llmchain_os.errors import ToolError
     from llmchain_os.safety.audit import AuditError, logged_action
-    from llmchain_os.tools.base import ToolError
 
     try:
         logged_action(tool, args, action, request=f"scripts {tool.split('_')[0]} {args['name']}")

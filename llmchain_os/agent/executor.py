@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.plan import Plan, Step, StepRecord, StepStatus
 from llmchain_os.agent.policy import Decision, Policy, Verdict, explain
+from llmchain_os.errors import ToolError
 from llmchain_os.safety.audit import AuditError, AuditLog, new_entry, output_sha256
 from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.base import Tool, ToolError, ToolOutput, ToolRegistry
+from llmchain_os.tools.base import Tool, ToolOutput
+from llmchain_os.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from llmchain_os.agent.policy import Decision
-    from llmchain_os.tools.base import ToolRegistry
+    from llmchain_os.tools.registry import ToolRegistry
 
 SCRIPT_REQUEST = re.compile(
     r"\b(?:write|make|create|generate|draft|give|need|want|save)\b(?:\s+\w+){0,4}?\s+"
@@ -98,8 +98,8 @@ def missing_script(text: str, names: set[str]) -> str | None:
 
 def _unique_name(name: str, text: str) -> str:
     """The draft's name, or NAME-2, -3 ... when a different saved script has it."""
+    from llmchain_os.errors import ToolError
     from llmchain_os.scripts.library import ScriptLibrary, sha256_text
-    from llmchain_os.tools.base import ToolError
 
     lib = ScriptLibrary()
     try:

@@ -251,7 +251,7 @@ class Shell:
 
     def _edited(self, step: Step) -> Step | None:
         from llmchain_os.agent.script_steps import edited_step
-        from llmchain_os.tools.base import ToolError
+        from llmchain_os.errors import ToolError
 
         def show(text: str) -> None:
             self.console.print(text, markup=False, highlight=False)

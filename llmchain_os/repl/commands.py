@@ -113,8 +113,8 @@ def _jobs(session: Session, console: Console, args: list[str]) -> None:
 def _scripts(session: Session, console: Console, args: list[str]) -> None:
     from dataclasses import asdict
 
+    from llmchain_os.errors import ToolError
     from llmchain_os.repl.render import Renderer
-    from llmchain_os.tools.base import ToolError
     from llmchain_os.tools.scripts import list_scripts, show_script
 
     try:

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.scripts.library import ScriptLibrary, ScriptRecord, sha256_text
 from llmchain_os.scripts.lint import assess_script, lint, review
-from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
+from llmchain_os.tools.base import Table, ToolOutput, tool
 
 if TYPE_CHECKING:
     from llmchain_os.safety.sandbox import SandboxSpec

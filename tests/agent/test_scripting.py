@@ -39,7 +39,7 @@ from llmchain_os.safety.risk import Risk
 from llmchain_os.safety.sandbox import SandboxSpec, run_process
 from llmchain_os.scripts.library import ScriptLibrary
 from llmchain_os.scripts.lint import assess_script, lint, review
-from llmchain_os.tools.base import builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 from tests.fakes import ScriptedChatModel
 
 DAY = 86_400

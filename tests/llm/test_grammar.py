@@ -21,6 +21,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from llama_cpp.llama_grammar import LlamaGrammar
 
+from llmchain_os.errors import ToolError
 from llmchain_os.llm.grammar import (
     MAX_ANSWER,
     MAX_STRING,
@@ -30,7 +31,7 @@ from llmchain_os.llm.grammar import (
 )
 from llmchain_os.llm.local import parse_reply
 from llmchain_os.llm.models import embedded_model_path
-from llmchain_os.tools.base import ToolError, builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 
 REGISTRY = builtin_registry()
 # One valid argument object per builtin tool, in schema order, as JSON text.
