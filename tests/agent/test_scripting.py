@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import tarfile
 import time
 from dataclasses import replace
@@ -14,13 +13,11 @@ from typing import Any
 
 import pytest
 
-from llmchain_os.agent.executor import Executor
-from llmchain_os.agent.plan import Plan, Step, StepStatus
 from llmchain_os.agent.planner import RetrievalPlanner
-from llmchain_os.agent.policy import Decision, Policy
+from llmchain_os.agent.policy import Policy
 from llmchain_os.agent.request import Request
 from llmchain_os.agent.script_slots import find_days, find_message
-from llmchain_os.agent.script_steps import edited_step, is_script_request, script_steps
+from llmchain_os.agent.script_steps import is_script_request, script_steps
 from llmchain_os.agent.scripting import (
     MAX_TOKENS,
     MODEL_NOTE,
@@ -283,70 +280,6 @@ def test_a_model_written_script_needs_consent_even_with_yes() -> None:
         .assess(builtin_registry().get("save_script").parse_args(steps[0].args)),
     )
     assert decision.verdict.value == "ask"
-
-
-@pytest.fixture
-def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    script = tmp_path / "editor.sh"
-    script.write_text('#!/bin/sh\nsed -i "s/^keep=.*/keep=1/" "$1"\n')
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("EDITOR", str(script))
-    monkeypatch.delenv("VISUAL", raising=False)
-    return script
-
-
-def test_editing_a_save_step_replaces_its_text_and_relints(editor: Path) -> None:
-    step = script_steps("back up /srv to /backup", None, builtin_registry())[0]
-    shown: list[str] = []
-    edited = edited_step(step, shown.append)
-    assert edited is not None and "keep=1" in edited.args["text"]
-    assert "keep=7" in step.args["text"] and edited.needs_consent
-    assert shown and shown[0].startswith("lint")
-
-
-def test_editing_at_approval_reruns_the_check_then_saves_the_edit(
-    editor: Path, tmp_path: Path
-) -> None:
-    registry = builtin_registry()
-    steps = script_steps("back up /srv to /backup", None, registry)
-    asked: list[Step] = []
-
-    def approve(step: Step, decision: Decision) -> bool | Step:
-        asked.append(step)
-        if len(asked) == 1:
-            return edited_step(step, lambda _: None) or False
-        return True
-
-    executor = Executor(registry, Policy(), approve)
-    list(executor.execute(Plan(steps=steps[:1])))
-    assert len(asked) == 2 and "keep=1" in asked[1].args["text"]
-    assert executor.records[-1].status is StepStatus.DONE
-    assert "keep=1" in ScriptLibrary().text("backup-srv")
-
-
-def test_repl_approval_e_edits_then_asks_again_and_scripts_lists_it(
-    editor: Path, tmp_path: Path
-) -> None:
-    from llmchain_os.api import Session
-    from llmchain_os.config import Settings
-    from tests.helpers import drive
-
-    session = Session(Settings(), model=ScriptedChatModel())
-    keys = [
-        "write a script that backs up /srv to /backup\n",
-        "e\n",  # opens $EDITOR (keep=7 -> keep=1), re-lints, asks again
-        "y\n",
-        "/scripts\n",
-        "/scripts show backup-srv\n",
-        "\x04",
-    ]
-    code, out = drive(session, tmp_path / "h", *keys, width=200)
-    assert code == 0
-    assert "   1 | #!/usr/bin/env bash" in out  # the plan shows the script itself
-    assert "keep=1" in ScriptLibrary().text("backup-srv")
-    assert "Saved script backup-srv" in out
-    assert "Saved scripts" in out  # /scripts: the table
-    assert "risk:" in out.split("Saved scripts")[-1]  # /scripts show: text and review
 
 
 def test_the_planner_runs_and_shows_saved_scripts_by_name() -> None:
