@@ -4,9 +4,12 @@ model's drafts, the planner's script steps, and editing a script step before it 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 import tarfile
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,6 @@ from llmchain_os.agent.scripting import (
     Draft,
     DraftError,
     Slot,
-    draft_flaw,
     draft_script,
     fill_slots,
     load_templates,
@@ -221,20 +223,61 @@ def test_strip_fences_handles_an_unclosed_fence() -> None:
     assert strip_fences("echo plain") == "echo plain\n"
 
 
+class Recording:
+    """The real model, keeping what it wrote: the gate is judged against that text."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.replies: list[str] = []
+
+    def invoke(self, *args: Any, **kwargs: Any) -> Any:
+        reply = self.model.invoke(*args, **kwargs)
+        self.replies.append(str(reply.content))
+        return reply
+
+
+def flaws_of(text: str) -> list[str]:
+    """What makes a bash draft unusable, found without the gate's own code: ``bash -n`` for
+    the syntax, the lines themselves for the rest (in the words the gate uses)."""
+    found = []
+    parsed = subprocess.run(["bash", "-n"], input=text, text=True, capture_output=True)
+    if parsed.returncode != 0:
+        found.append("does not parse")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#!")]
+    if lines and max(Counter(lines).values()) >= 4:
+        found.append("repeats itself")
+    code = [ln for ln in lines if not ln.startswith("#")]
+    if not code:
+        found.append("no commands")
+    elif all(re.match(r"(?:echo|printf)\b[^$`]*$", ln) for ln in code):
+        found.append("only prints text")
+    return found
+
+
 @pytest.mark.model
 def test_the_real_embedded_model_drafts_a_linted_classified_script(local_model: Any) -> None:
-    """The 135M model's draft passes the gate or is refused with the reason; either way
-    nothing unusable reaches the person (it often runs on, repeating one comment)."""
+    """The 135M model's draft reaches the person only when it is a usable script, and is
+    refused, with the true reason, when it is not (it often runs on, repeating one comment).
+    Which of the two happens is decided here from what the model wrote, not by the gate."""
+    model = Recording(local_model)
+    draft, refusal = None, None
     try:
-        draft = draft_script("write a script that prints a friendly greeting banner", local_model)
+        draft = draft_script("write a script that prints a friendly greeting banner", model)  # type: ignore[arg-type]
     except DraftError as exc:
-        assert "not usable" in str(exc)
-        return
-    assert draft.source == "model" and draft.text.startswith("#!")
-    assert draft_flaw(draft.text, draft.language) is None
-    rv = review(draft.text, draft.language)
-    assert rv.lint.tools  # the linters ran on it; its quality is not what is tested here
-    assert isinstance(rv.worst.risk, Risk)
+        refusal = str(exc)
+    (reply,) = model.replies  # no template fits: the model was asked, once
+    flaws = flaws_of(strip_fences(reply))
+    if flaws:
+        assert draft is None, f"an unusable draft ({flaws}) reached the person:\n{reply}"
+        assert refusal is not None and "not usable" in refusal
+        assert any(flaw in refusal for flaw in flaws), (refusal, flaws)
+    else:
+        assert draft is not None, f"a usable draft was refused: {refusal}\n{reply}"
+        assert draft.source == "model" and draft.text.startswith("#!")
+        assert strip_fences(reply).strip() in draft.text
+        rv = review(draft.text, draft.language)
+        assert rv.lint.tools  # the linters ran on it; its quality is not what is tested here
+        assert isinstance(rv.worst.risk, Risk)
 
 
 def test_write_script_exemplars_are_script_requests() -> None:
