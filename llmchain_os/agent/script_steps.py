@@ -3,7 +3,8 @@ add steps that refer to the saved script.
 
 The plan carries the whole script and its review (lint, the risk of each line), so what a
 person approves is exactly what is saved. A script the model wrote is marked
-``needs_consent``: it is asked about whatever the flags say.
+``needs_consent``: it is asked about whatever the flags say. A script step the person edited
+becomes steps again (``edited_steps``): the editor is the surface's, the saving a step's.
 """
 
 from __future__ import annotations
