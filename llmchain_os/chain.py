@@ -13,10 +13,8 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from llmchain_os.agent.events import Event
-from llmchain_os.agent.executor import Approver, decline_all
 from llmchain_os.agent.plan import Step
-from llmchain_os.agent.policy import Decision, Policy
-from llmchain_os.api import ChainResult, Session
+from llmchain_os.api import Approver, ChainResult, Decision, Policy, Session, decline_all
 from llmchain_os.config import Settings
 
 ChainInput = str | dict[str, Any]

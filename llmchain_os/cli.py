@@ -13,8 +13,6 @@ from llmchain_os import __version__
 from llmchain_os.exitcodes import ExitCode
 
 if TYPE_CHECKING:
-    from llmchain_os.agent.plan import Step
-    from llmchain_os.agent.policy import Decision
     from llmchain_os.api import Session
     from llmchain_os.config import Settings
 
@@ -102,9 +100,8 @@ def cmd_shell(overrides: dict[str, Any]) -> int:
 
 
 def cmd_run(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.agent.executor import decline_all
-    from llmchain_os.agent.policy import Policy
-    from llmchain_os.api import ChainResult, Session
+    from llmchain_os.api import ChainResult, Policy, Session, decline_all
+    from llmchain_os.terminal import ask_tty
 
     # argv bytes that are not UTF-8 reach us as surrogates: hand the bytes on, so the request
     # check refuses them in one line, and keep a printable copy for the JSON.
@@ -112,7 +109,7 @@ def cmd_run(opts: argparse.Namespace, settings: Settings) -> int:
     text = raw.decode("utf-8", "replace")
     policy = Policy(auto_write=opts.yes, auto_destructive=opts.yes_destructive)
     ask = sys.stdin.isatty() and not opts.json
-    approve = _ask_tty if ask else decline_all
+    approve = ask_tty if ask else decline_all
     events = Session(settings).handle(raw, approve, opts.dry_run, policy)
     renderer = None
     if not opts.json:
@@ -139,15 +136,6 @@ def cmd_run(opts: argparse.Namespace, settings: Settings) -> int:
     return result.exit_code
 
 
-def _ask_tty(step: Step, decision: Decision) -> bool:
-    from llmchain_os.agent.policy import is_yes
-
-    try:
-        return is_yes(input(decision.question(step)))
-    except (EOFError, KeyboardInterrupt):
-        return False
-
-
 def cmd_config(opts: argparse.Namespace, settings: Settings) -> int:
     from llmchain_os.paths import config_file
 
@@ -161,9 +149,9 @@ def cmd_config(opts: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_doctor(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.doctor import run_checks
+    from llmchain_os.api import doctor_checks
 
-    checks = run_checks(settings)
+    checks = doctor_checks(settings)
     for check in checks:
         mark = "ok  " if check.ok else "FAIL"
         print(f"{mark} {check.name}: {check.detail}")
@@ -173,11 +161,10 @@ def cmd_doctor(opts: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tools(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.tools.base import builtin_registry
+    from llmchain_os.api import list_tools
 
-    for tool in builtin_registry():
-        risk = tool.risk_label
-        print(f"{tool.name:16} {risk:17} {tool.description}")
+    for tool in list_tools():
+        print(f"{tool.name:16} {tool.risk:17} {tool.description}")
     return 0
 
 
@@ -206,25 +193,24 @@ def _add_audit_parser(sub: Any) -> None:
 
 
 def cmd_audit(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.safety.audit import AuditError, audit_report
+    from llmchain_os.api import audit_report
 
     if opts.action == "verify":
         return cmd_audit_verify()
-    try:
-        lines, note = audit_report(
-            last=opts.n,
-            since=opts.since,
-            risk=opts.risk,
-            status=opts.status,
-            grep=opts.grep,
-            as_json=opts.json,
-        )
-    except AuditError as exc:
-        print(f"llmos: {exc}", file=sys.stderr)
+    report = audit_report(
+        last=opts.n,
+        since=opts.since,
+        risk=opts.risk,
+        status=opts.status,
+        grep=opts.grep,
+        as_json=opts.json,
+    )
+    if report.error is not None:
+        print(f"llmos: {report.error}", file=sys.stderr)
         return ExitCode.USAGE
-    print("\n".join(lines))
-    if note:
-        print(f"llmos: {note}", file=sys.stderr)
+    print("\n".join(report.lines))
+    if report.note:
+        print(f"llmos: {report.note}", file=sys.stderr)
     return 0
 
 
@@ -237,9 +223,7 @@ def cmd_audit_verify() -> int:
 
 
 def cmd_jobs(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.api import Session, remove_job_asked
-    from llmchain_os.tools.base import ToolError
-    from llmchain_os.tools.jobs import job_lines
+    from llmchain_os.api import Session, ToolError, job_lines, remove_job_asked
 
     if opts.action == "list":
         try:

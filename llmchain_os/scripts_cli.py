@@ -3,7 +3,7 @@
 Running goes through the same Session, Policy and Executor as every request (``run_tool``);
 ``--job ID`` is how cron runs a scheduled script with nobody to ask: allowed only while the
 job exists, names this script, and the file still has the hash approved when it was
-scheduled.
+scheduled. ``edit`` saves the edited text the same way, as a save_script step in the audit log.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 from llmchain_os.exitcodes import ExitCode
 
 if TYPE_CHECKING:
-    from llmchain_os.agent.plan import Step
-    from llmchain_os.agent.policy import Decision
     from llmchain_os.config import Settings
 
 
@@ -41,7 +39,7 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_scripts(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.tools.base import ToolError
+    from llmchain_os.api import ToolError
 
     action = opts.action or "list"
     try:
@@ -52,9 +50,9 @@ def cmd_scripts(opts: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.scripts.library import ScriptLibrary
+    from llmchain_os.api import list_scripts
 
-    records = ScriptLibrary().list()
+    records = list_scripts().scripts
     if not records:
         print("No saved scripts yet - try: llmos run 'write a script that backs up /srv'")
     for r in records:
@@ -64,67 +62,38 @@ def _list(opts: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.scripts.library import ScriptLibrary
-    from llmchain_os.scripts.lint import review
-    from llmchain_os.tools.scripts import run_plan
+    from llmchain_os.api import show_script, would_run
 
-    lib = ScriptLibrary()
-    record, text = lib.read(opts.name)
+    shown = show_script(opts.name)
+    record, text = shown.record, shown.text
     print(f"# {record.name} ({record.language}): {record.description}\n# {record.path}")
     print(text, end="" if text.endswith("\n") else "\n")
-    print(review(text, record.language).text())
-    print(f"would run: {run_plan(record.writes, False, True)}")
+    print(shown.review)
+    print(f"would run: {would_run(record)}")
     return 0
 
 
-def _job_refusal(opts: argparse.Namespace) -> str | None:
-    """Why ``--job`` may not run this script now; None when the job still vouches for it."""
-    from llmchain_os.scripts.library import ScriptLibrary
-    from llmchain_os.scripts.schedule import JobError, get_job
-
-    try:
-        job = get_job(opts.job)
-    except JobError as exc:
-        return str(exc)
-    if job.script != opts.name:
-        return f"job {opts.job} runs {job.script}, not {opts.name}"
-    if job.sha256 != ScriptLibrary().current_sha256(opts.name):
-        return (
-            "the script changed since it was scheduled - run it by hand, or schedule it again "
-            "to approve the new text"
-        )
-    return None
-
-
 def _run(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.agent.executor import decline_all
-    from llmchain_os.agent.policy import Policy
-    from llmchain_os.api import ChainResult, Session
-    from llmchain_os.scripts.library import ScriptLibrary
+    from llmchain_os.api import (
+        Approver,
+        ChainResult,
+        JobNotApproved,
+        Policy,
+        Session,
+        decline_all,
+        get_script,
+        job_approver,
+    )
+    from llmchain_os.terminal import ask_tty
 
-    ScriptLibrary().get(opts.name)  # a missing script is one plain line, not a failed step
-    from llmchain_os.cli import _ask_tty  # cli imports this module lazily: no cycle
-
-    approve: Any = _ask_tty if sys.stdin.isatty() else decline_all
-    if opts.job:
-        refusal = _job_refusal(opts)
-        if refusal is not None:
-            print(f"llmos: not run: {refusal}", file=sys.stderr)
+    get_script(opts.name)  # a missing script is one plain line, not a failed step
+    approve: Approver = ask_tty if sys.stdin.isatty() else decline_all
+    if opts.job:  # cron: nobody to ask; the job approved this text when it was scheduled
+        try:
+            approve = job_approver(opts.job, opts.name)
+        except JobNotApproved as exc:
+            print(f"llmos: not run: {exc}", file=sys.stderr)
             return ExitCode.DECLINED
-
-        from llmchain_os.scripts.schedule import get_job
-
-        sha = get_job(opts.job).sha256  # the text approved when it was scheduled
-
-        def approve(step: Step, decision: Decision) -> bool:
-            """Approved when scheduled, for that text only: the text judged now must be it
-            (the file could change between the job check above and the judgement)."""
-            from llmchain_os.tools.scripts import assessed_sha256
-
-            return assessed_sha256(opts.name) == sha
-
-        approve.audit_name = f"job {opts.job}"  # who approved it, for the audit log
-
     if opts.dry_run:
         _show(opts, settings)
     args = {"name": opts.name, "write": opts.write, "network": opts.network}
@@ -145,58 +114,29 @@ def _run(opts: argparse.Namespace, settings: Settings) -> int:
 
 
 def _edit(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.agent.policy import is_yes
-    from llmchain_os.agent.script_steps import edit_text
-    from llmchain_os.scripts.library import SUFFIX, ScriptLibrary, sha256_text
-    from llmchain_os.scripts.lint import review
+    """The script opens in $EDITOR; the edited text is saved as a save_script step."""
+    from llmchain_os.api import Session, review_script, save_edited_script, saved_script_text
+    from llmchain_os.repl.editor import edit_text
 
-    lib = ScriptLibrary()
-    record, old = lib.read(opts.name)
-    new = edit_text(old, SUFFIX[record.language])
-    if new == old:
-        print(f"{record.name}: unchanged")
+    source = saved_script_text(opts.name)
+    new = edit_text(source.text, source.suffix)
+    if new == source.text:
+        print(f"{source.name}: unchanged")
         return 0
-    print(review(new, record.language).text())
-    if sys.stdin.isatty() and not is_yes(input(f"Save the edited {record.name}? [y/N] ")):
-        print("Not saved.")
-        return ExitCode.DECLINED
-    _logged(
-        "edit_script",
-        {"name": record.name, "sha256": sha256_text(new)},
-        lambda: lib.save(record.name, new, record.language, record.description, record.writes),
-    )
-    print(f"Saved {record.name} (scheduled jobs of it will refuse to run until rescheduled).")
-    return 0
+    print(review_script(new, source.language))
+    ask = input if sys.stdin.isatty() else None  # the one who ran the editor saves unasked
+    text, code = save_edited_script(Session(settings), source.name, new, ask)
+    print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
 
 
 def _rm(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.agent.policy import is_yes
-    from llmchain_os.scripts.library import ScriptLibrary
+    from llmchain_os.api import remove_script_asked
 
-    lib = ScriptLibrary()
-    record = lib.get(opts.name)
-    if not opts.yes:
-        if not sys.stdin.isatty():
-            print(f"llmos: not removed: {record.name} - add --yes", file=sys.stderr)
-            return ExitCode.DECLINED
-        if not is_yes(input(f"Remove script {record.name} ({record.path})? [y/N] ")):
-            print("Not removed.")
-            return ExitCode.DECLINED
-    _logged("remove_script", {"name": record.name}, lambda: lib.remove(record.name))
-    print(f"Removed {record.name}.")
-    return 0
-
-
-def _logged(tool: str, args: dict[str, Any], action: Any) -> None:
-    """A change made here, outside the executor, still goes to the audit log first; an
-    unwritable log is a ToolError (one line, nothing changed)."""
-    from llmchain_os.safety.audit import AuditError, logged_action
-    from llmchain_os.tools.base import ToolError
-
-    try:
-        logged_action(tool, args, action, request=f"scripts {tool.split('_')[0]} {args['name']}")
-    except AuditError as exc:
-        raise ToolError(f"not done: {exc}") from exc
+    ask = None if opts.yes or not sys.stdin.isatty() else input
+    text, code = remove_script_asked(opts.name, ask, yes=opts.yes)
+    print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
 
 
 ACTIONS: dict[str, Any] = {

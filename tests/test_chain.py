@@ -25,7 +25,7 @@ from llmchain_os.agent.policy import Decision
 from llmchain_os.api import Session
 from llmchain_os.config import Settings
 from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.base import builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 from tests.fakes import ScriptedChatModel, tool_call
 
 TOOL_NAMES = set(builtin_registry().names())

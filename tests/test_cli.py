@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 import llmchain_os
-from llmchain_os.tools.base import builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 
 pytestmark = pytest.mark.model
 

@@ -76,7 +76,7 @@ def main() -> int:
 
 
 def _shell(command: str, grant: Grant) -> Callable[[], None]:
-    from llmchain_os.tools.base import builtin_registry
+    from llmchain_os.tools.registry import builtin_registry
 
     tool = builtin_registry().get("run_shell")
     args = tool.parse_args({"command": command})

@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def evaluate(opts: argparse.Namespace) -> dict[str, Any]:
     """Run the selected tasks; returns the report (summary per family and every task)."""
-    from llmchain_os.tools.base import builtin_registry
+    from llmchain_os.tools.registry import builtin_registry
     from tools.evallib.checks import CHECKS
     from tools.evallib.drivers import DriverConfig, make_driver
     from tools.evallib.report import by_family

@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from llmchain_os.agent.planner import RetrievalPlanner  # noqa: E402
 from llmchain_os.agent.request import Request  # noqa: E402
-from llmchain_os.tools.base import ToolError, ToolRegistry, builtin_registry  # noqa: E402
+from llmchain_os.errors import ToolError  # noqa: E402
+from llmchain_os.tools.registry import ToolRegistry, builtin_registry  # noqa: E402
 
 
 def load_cases(path: Path) -> list[dict[str, Any]]:

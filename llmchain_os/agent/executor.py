@@ -20,17 +20,20 @@ from typing import TYPE_CHECKING, Any
 from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.plan import Plan, Step, StepRecord, StepStatus
 from llmchain_os.agent.policy import Decision, Policy, Verdict, explain
+from llmchain_os.errors import ToolError
 from llmchain_os.safety.audit import AuditError, AuditLog, new_entry, output_sha256
 from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.base import Tool, ToolError, ToolOutput, ToolRegistry
+from llmchain_os.tools.base import Tool, ToolOutput
+from llmchain_os.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from llmchain_os.safety.confine import Grant
 
-# True/False, or the step as the person edited it (the REPL's "e" on a script step).
-Approver = Callable[[Step, Decision], bool | Step]
+# True/False, or what the person edited the step into (the shell's "e" on a script step):
+# a step, or steps (an edited saved script is saved, then run), each judged and asked again.
+Approver = Callable[[Step, Decision], bool | Step | list[Step]]
 
 
 def decline_all(step: Step, decision: Decision) -> bool:
@@ -77,14 +80,7 @@ class Executor:
                 "score": plan.score,
             },
         )
-        for step in plan.steps:
-            if self._blocked():
-                reason = (
-                    "the request was cancelled" if self.cancelled else "an earlier step did not run"
-                )
-                yield self._finish(step, step.risk, StepStatus.SKIPPED, reason)
-                continue
-            yield from self.run_step(step)
+        yield from self._run_steps(plan.steps)
 
     def _with_undo(self, step: Step) -> Step:
         """Whether /undo can take the step back is the tool's to say, whoever built the step."""
@@ -136,8 +132,9 @@ class Executor:
             )
             return
         answer = self.approve(step, decision) if decision.verdict is Verdict.ASK else True
-        if isinstance(answer, Step):  # the person edited it (a script): judge and ask again
-            yield from self.run_step(answer)
+        if isinstance(answer, Step | list):  # the person edited it (a script)
+            edited = [answer] if isinstance(answer, Step) else answer
+            yield from self._run_steps([self._with_undo(s) for s in edited])
             return
         if not answer:
             self._approved_by = "declined"
@@ -156,6 +153,17 @@ class Executor:
             kind=EventKind.STEP_STARTED, step=len(self.records), text=step.tool, data=step.public()
         )
         yield from self._call(step, decision.risk, lambda: tool.stream(args, grant))
+
+    def _run_steps(self, steps: list[Step]) -> Iterator[Event]:
+        """Each step in turn; once one does not run, the rest are reported as skipped."""
+        for step in steps:
+            if self._blocked():
+                reason = (
+                    "the request was cancelled" if self.cancelled else "an earlier step did not run"
+                )
+                yield self._finish(step, step.risk, StepStatus.SKIPPED, reason)
+                continue
+            yield from self.run_step(step)
 
     # -- confinement (safety/confine.py says why it works this way) -------------------------
     def _grant(self, tool: Tool, args: BaseModel, decision: Decision) -> Grant | None:

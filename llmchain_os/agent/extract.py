@@ -162,8 +162,8 @@ def _shell(text: str, names: Callable[[], set[str]]) -> dict[str, Any]:
 
 def saved_scripts() -> set[str]:
     """Names in the script library; none when it cannot be read (the planner goes on)."""
+    from llmchain_os.errors import ToolError
     from llmchain_os.scripts.library import ScriptLibrary
-    from llmchain_os.tools.base import ToolError
 
     try:
         return {r.name for r in ScriptLibrary().list()}

@@ -24,7 +24,7 @@ from llmchain_os.llm.errors import ModelError, ProviderError
 from llmchain_os.prompts import load_prompt
 from llmchain_os.safety.redact import redact, redact_data
 from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.base import ToolRegistry
+from llmchain_os.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

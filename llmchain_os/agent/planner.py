@@ -49,10 +49,12 @@ from llmchain_os.agent.request import Request
 from llmchain_os.agent.retrieval import Match, ToolIndex
 from llmchain_os.agent.script_steps import is_script_request, missing_script, saved_script_named
 from llmchain_os.agent.spelled import Ask, Spelled, read_request, spelled_command, split_clauses
+from llmchain_os.errors import ToolError
 from llmchain_os.llm.grammar import args_grammar, choice_grammar
 from llmchain_os.prompts import load_exemplars, load_prompt
 from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.base import Tool, ToolError, ToolRegistry
+from llmchain_os.tools.base import Tool
+from llmchain_os.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

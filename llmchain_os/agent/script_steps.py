@@ -3,17 +3,18 @@ add steps that refer to the saved script.
 
 The plan carries the whole script and its review (lint, the risk of each line), so what a
 person approves is exactly what is saved. A script the model wrote is marked
-``needs_consent``: it is asked about whatever the flags say.
+``needs_consent``: it is asked about whatever the flags say. A script step the person edited
+becomes steps again (``edited_steps``): the editor is the surface's, the saving a step's.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from llmchain_os.agent.plan import Step
-from llmchain_os.agent.scripting import Draft, draft_script
+from llmchain_os.agent.scripting import Draft, Language, draft_script
 from llmchain_os.safety.risk import Risk
 from llmchain_os.scripts.cron import find_schedule
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from llmchain_os.agent.policy import Decision
-    from llmchain_os.tools.base import ToolRegistry
+    from llmchain_os.tools.registry import ToolRegistry
 
 SCRIPT_REQUEST = re.compile(
     r"\b(?:write|make|create|generate|draft|give|need|want|save)\b(?:\s+\w+){0,4}?\s+"
@@ -98,8 +99,8 @@ def missing_script(text: str, names: set[str]) -> str | None:
 
 def _unique_name(name: str, text: str) -> str:
     """The draft's name, or NAME-2, -3 ... when a different saved script has it."""
+    from llmchain_os.errors import ToolError
     from llmchain_os.scripts.library import ScriptLibrary, sha256_text
-    from llmchain_os.tools.base import ToolError
 
     lib = ScriptLibrary()
     try:
@@ -181,56 +182,72 @@ def script_steps(text: str, model: BaseChatModel | None, registry: ToolRegistry)
     return steps
 
 
-def edit_text(text: str, suffix: str) -> str:
-    """Open $VISUAL / $EDITOR (default vi) on a private temp copy of ``text``; the result.
+@dataclass(frozen=True)
+class ScriptText:
+    """A script as an editor gets it; ``suffix`` names the temporary copy (.sh, .py)."""
 
-    The editor command is split like a shell would (``code --wait``) but never run through
-    one; the copy is removed afterwards.
-    """
-    import os
-    import shlex
-    import subprocess
-    import tempfile
+    name: str
+    language: Language
+    text: str
 
-    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
-    fd, path = tempfile.mkstemp(prefix="llmos-script-", suffix=suffix)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        done = subprocess.run([*editor, path], check=False)
-        if done.returncode != 0:
-            raise OSError(f"the editor {editor[0]} exited with {done.returncode}; nothing changed")
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    finally:
-        os.unlink(path)
+    @property
+    def suffix(self) -> str:
+        from llmchain_os.scripts.library import SUFFIX
+
+        return SUFFIX[self.language]
 
 
-def edited_step(step: Step, show: Callable[[str], None]) -> Step | None:
-    """A script step after the person edits it, re-linted and re-explained via ``show``.
+def saved_script_text(name: str) -> ScriptText:
+    """The saved script ``name`` as it is now; raises ScriptNotFound (a ToolError)."""
+    from llmchain_os.scripts.library import ScriptLibrary
 
-    save_script: the edited text replaces the step's. run_script: the saved file is
-    replaced (with its record), and the same step goes back to be assessed again. None when
-    nothing changed.
-    """
-    from llmchain_os.scripts.library import SUFFIX, ScriptLibrary
-    from llmchain_os.scripts.lint import review
+    record, text = ScriptLibrary().read(name)
+    return ScriptText(record.name, record.language, text)
 
+
+def script_text(step: Step) -> ScriptText:
+    """The script a save_script step would save (its own text) or a run_script step would run
+    (the saved file)."""
     if step.tool == "save_script":
-        old, language = str(step.args["text"]), str(step.args["language"])
-    else:
-        lib = ScriptLibrary()
-        record = lib.get(str(step.args["name"]))
-        old, language = lib.text(record.name), record.language
-    new = edit_text(old, SUFFIX[language])
-    if new == old:
-        show("unchanged")
-        return None
-    show(review(new, language).text())
+        language: Language = "python" if step.args["language"] == "python" else "bash"
+        return ScriptText(str(step.args["name"]), language, str(step.args["text"]))
+    return saved_script_text(str(step.args["name"]))
+
+
+def save_args(name: str, text: str) -> dict[str, Any]:
+    """save_script's arguments that replace the text of the saved script ``name`` and keep
+    the rest of its record (language, description, the paths it writes)."""
+    from llmchain_os.scripts.library import ScriptLibrary
+
+    record = ScriptLibrary().get(name)
+    return {
+        "name": record.name,
+        "language": record.language,
+        "text": text,
+        "description": record.description,
+        "writes": record.writes,
+    }
+
+
+def edited_steps(step: Step, text: str) -> list[Step]:
+    """What runs instead of a script step the person edited (the shell's "e"), each step
+    judged and asked about again by the executor.
+
+    save_script: the same step with the edited text. run_script: a save_script step that
+    puts the edited text in the library (a change like any other: asked and audited), then
+    the same run, which is judged on the new text.
+    """
     if step.tool == "save_script":
-        return step.model_copy(update={"args": {**step.args, "text": new}, "needs_consent": True})
-    lib.save(record.name, new, record.language, record.description, record.writes)
-    return step
+        args = {**step.args, "text": text}
+        return [step.model_copy(update={"args": args, "needs_consent": True})]
+    name = str(step.args["name"])
+    save = Step(
+        tool="save_script",
+        args=save_args(name, text),
+        risk=Risk.WRITE,
+        why=f"you edited {name} before running it",
+    )
+    return [save, step]
 
 
 EDITABLE = frozenset({"save_script", "run_script"})

@@ -35,8 +35,7 @@ if TYPE_CHECKING:
 
     from llmchain_os.agent.events import Event
     from llmchain_os.agent.plan import Step
-    from llmchain_os.agent.policy import Decision
-    from llmchain_os.api import Session
+    from llmchain_os.api import Decision, Session
     from llmchain_os.repl.render import Renderer
 
 PROMPT = "llmos> "
@@ -225,15 +224,15 @@ class Shell:
         self.status = self.console.status("working...")
         return self.status
 
-    def approve(self, step: Step, decision: Decision) -> bool | Step:
+    def approve(self, step: Step, decision: Decision) -> bool | list[Step]:
         """Ask the user; anything but y/yes is no. The spinner pauses while asking.
 
         A script step also takes "e": the script opens in $VISUAL/$EDITOR, and the edited
-        step goes back to the executor to be linted, judged and asked about again."""
-        from llmchain_os.agent.policy import is_yes
-        from llmchain_os.agent.script_steps import EDITABLE, script_question
+        step goes back to the executor to be linted, judged and asked about again (an edited
+        saved script is first saved, as a step of its own)."""
+        from llmchain_os.api import is_editable, is_yes, script_question
 
-        editable = step.tool in EDITABLE
+        editable = is_editable(step)
         if self.status is not None:
             self.status.stop()
         try:
@@ -249,15 +248,15 @@ class Shell:
                 self.status.start()
         return is_yes(reply)
 
-    def _edited(self, step: Step) -> Step | None:
-        from llmchain_os.agent.script_steps import edited_step
-        from llmchain_os.tools.base import ToolError
+    def _edited(self, step: Step) -> list[Step] | None:
+        from llmchain_os.api import ToolError
+        from llmchain_os.repl.editor import edit_step
 
         def show(text: str) -> None:
             self.console.print(text, markup=False, highlight=False)
 
         try:
-            return edited_step(step, show)
+            return edit_step(step, show)
         except (OSError, ToolError) as exc:  # a failed editor: say so, and ask again
             show(f"edit failed: {exc}")
             return None

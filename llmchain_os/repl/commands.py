@@ -35,36 +35,29 @@ def _help(session: Session, console: Console, history: History) -> None:
 def _tools(session: Session, console: Console, history: History) -> None:
     from rich.table import Table
 
+    from llmchain_os.api import list_tools
+
     table = Table(title="Tools", title_justify="left", show_edge=False)
     for col in ("name", "risk", "arguments", "what it does"):
         table.add_column(col, overflow="fold")
-    for tool in session.registry:
-        risk = tool.risk_label
-        args = ", ".join(tool.args_model.model_fields)
-        table.add_row(tool.name, risk, args, tool.description)
+    for tool in list_tools(session.registry):
+        table.add_row(tool.name, tool.risk, ", ".join(tool.arguments), tool.description)
     console.print(table)
 
 
 def _model(session: Session, console: Console, history: History) -> None:
     from rich.markup import escape
 
-    from llmchain_os.llm.models import default_threads, resolve_model
+    from llmchain_os.api import model_status
 
-    settings = session.settings
-    try:
-        ref = resolve_model(settings.model_path)
-        where = f"{ref.name} at {ref.path}"
-    except Exception as exc:  # a bad path is reported, not raised, in the shell
-        where = f"unavailable: {exc}"
-    model = session.loaded_model()
-    state = "loaded" if model is not None else "not loaded yet (it loads in the background)"
-    load_s = getattr(model, "load_seconds", 0.0)
+    status = model_status(session)
+    state = "loaded" if status.loaded else "not loaded yet (it loads in the background)"
+    load_s = status.load_seconds
     console.print(
-        f"model: {escape(where)}\nstate: {state}"
+        f"model: {escape(status.where)}\nstate: {state}"
         + (f" in {load_s:.2f} s" if load_s else "")
-        + f"\nthreads: {settings.n_threads or default_threads()}, context: {settings.n_ctx}, "
-        f"gpu layers: {settings.n_gpu_layers}\nplanner: {session.planner_mode()}, "
-        f"answers: {session.answer_mode()}"
+        + f"\nthreads: {status.threads}, context: {status.n_ctx}, "
+        f"gpu layers: {status.gpu_layers}\nplanner: {status.planner}, answers: {status.answers}"
     )
 
 
@@ -82,28 +75,27 @@ def _undo(session: Session, console: Console, history: History) -> None:
 
 
 def _audit(session: Session, console: Console, args: list[str]) -> None:
-    from llmchain_os.safety.audit import audit_report
+    from llmchain_os.api import audit_report, verify_audit
 
     if args[:1] == ["verify"]:
-        from llmchain_os.api import verify_audit
-
         text, code = verify_audit(session.audit_log())
         console.print(text, style=None if code == 0 else "red", markup=False, soft_wrap=True)
         return
-    lines, note = audit_report(last=20, log=session.audit_log())
-    console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
-    if note:
-        console.print(note, style="yellow", markup=False)
+    report = audit_report(last=20, log=session.audit_log())
+    if report.error is not None:
+        console.print(report.error, style="red", markup=False)
+        return
+    console.print("\n".join(report.lines), markup=False, highlight=False, soft_wrap=True)
+    if report.note:
+        console.print(report.note, style="yellow", markup=False)
 
 
 def _jobs(session: Session, console: Console, args: list[str]) -> None:
-    from llmchain_os.tools.jobs import job_lines
+    from llmchain_os.api import job_lines, remove_job_asked
 
     if not args or args[0] == "list":
         console.print("\n".join(job_lines()), markup=False, highlight=False, soft_wrap=True)
     elif args[0] == "rm" and len(args) == 2:
-        from llmchain_os.api import remove_job_asked
-
         text, _ = remove_job_asked(session, args[1], lambda q: console.input(q, markup=False))
         console.print(text, markup=False, highlight=False)
     else:
@@ -113,19 +105,18 @@ def _jobs(session: Session, console: Console, args: list[str]) -> None:
 def _scripts(session: Session, console: Console, args: list[str]) -> None:
     from dataclasses import asdict
 
+    from llmchain_os.api import ToolError, list_scripts, show_script
     from llmchain_os.repl.render import Renderer
-    from llmchain_os.tools.base import ToolError
-    from llmchain_os.tools.scripts import list_scripts, show_script
 
     try:
         if not args or args[0] == "list":
-            listing = list_scripts.call(list_scripts.parse_args({}))
+            listing = list_scripts()
             table = listing.table()
             console.print(
                 Renderer._table(asdict(table)) if table else listing.summary(), markup=False
             )
         elif args[0] == "show" and len(args) == 2:
-            shown = show_script.call(show_script.parse_args({"name": args[1]}))
+            shown = show_script(args[1])
             console.print(shown.summary(), markup=False, highlight=False, soft_wrap=True)
         else:
             console.print("usage: /scripts, or /scripts show NAME", style="yellow", markup=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from llmchain_os.tools.base import ToolError
+from llmchain_os.errors import ToolError
 
 EXAMPLES = (
     "say e.g. 'every night', 'daily at 3am', 'every day at 14:30', 'hourly', "

@@ -20,8 +20,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from llmchain_os.errors import ToolError
 from llmchain_os.paths import atomic_write
-from llmchain_os.tools.base import ToolError
 
 Language = Literal["bash", "python"]
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from llmchain_os.errors import ToolError
 from llmchain_os.paths import atomic_write, data_dir
 from llmchain_os.scripts.cron import ScheduleError, describe, parse_schedule
-from llmchain_os.tools.base import ToolError
 
 if TYPE_CHECKING:
     from llmchain_os.scripts.library import ScriptLibrary

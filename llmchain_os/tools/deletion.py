@@ -15,9 +15,9 @@ import stat
 import time
 from pathlib import Path
 
+from llmchain_os.errors import ToolError
 from llmchain_os.safety import trash
 from llmchain_os.safety.places import holds_audit_log
-from llmchain_os.tools.base import ToolError
 from llmchain_os.tools.units import human_bytes
 
 SYSTEM_TREES = ("/proc", "/sys", "/dev")

@@ -22,11 +22,12 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
+from llmchain_os.errors import ToolError
 from llmchain_os.safety import trash
 from llmchain_os.safety.nofollow import open_nofollow
 from llmchain_os.safety.places import sensitive_place
 from llmchain_os.safety.risk import Assessment, Risk
-from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
+from llmchain_os.tools.base import Table, ToolOutput, tool
 from llmchain_os.tools.deletion import (
     checked,
     deletion_targets,

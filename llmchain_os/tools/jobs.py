@@ -15,9 +15,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.scripts.schedule import Job, JobListing, Scheduler
-from llmchain_os.tools.base import Table, Tool, ToolError, ToolOutput, tool
+from llmchain_os.tools.base import Table, Tool, ToolOutput, tool
 
 
 class JobScheduled(ToolOutput):

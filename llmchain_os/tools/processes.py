@@ -10,8 +10,9 @@ from typing import Annotated, Any, Literal
 import psutil
 from pydantic import AfterValidator, BaseModel, Field
 
+from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
+from llmchain_os.tools.base import Table, ToolOutput, tool
 from llmchain_os.tools.units import human_bytes
 
 SAMPLE_S = 0.25  # cpu_percent needs two readings; this is the gap between them

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.scripts.library import ScriptLibrary, ScriptRecord, sha256_text
 from llmchain_os.scripts.lint import assess_script, lint, review
-from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
+from llmchain_os.tools.base import Table, ToolOutput, tool
 
 if TYPE_CHECKING:
     from llmchain_os.safety.sandbox import SandboxSpec
@@ -262,10 +263,14 @@ class ScriptList(ToolOutput):
         return Table("Saved scripts", columns, rows)
 
 
+def script_list() -> ScriptList:
+    return ScriptList(scripts=library().list())
+
+
 @tool(risk=Risk.READ)
 def list_scripts() -> ScriptList:
     """List the saved scripts with their description, language and last run."""
-    return ScriptList(scripts=library().list())
+    return script_list()
 
 
 class ScriptShown(ToolOutput):
@@ -280,12 +285,15 @@ class ScriptShown(ToolOutput):
         return {"script": self.record.name}
 
 
+def script_shown(name: str) -> ScriptShown:
+    record, text = library().read(name)
+    return ScriptShown(record=record, text=text, review=review(text, record.language).text())
+
+
 @tool(risk=Risk.READ)
 def show_script(name: Name) -> ScriptShown:
     """Show a saved script's text, lint result and the risk of each line."""
-    lib = library()
-    record, text = lib.read(name)
-    return ScriptShown(record=record, text=text, review=review(text, record.language).text())
+    return script_shown(name)
 
 
 TOOLS = [save_script, run_script, list_scripts, show_script]

@@ -16,6 +16,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from llmchain_os.errors import ToolError
 from llmchain_os.safety.commands import classify_with_scope
 from llmchain_os.safety.confine import (
     READ_ONLY,
@@ -29,7 +30,7 @@ from llmchain_os.safety.program_words import worse
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.safety.sandbox import Limits, ProcessResult, run_process
 from llmchain_os.safety.scope import Scope
-from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
+from llmchain_os.tools.base import Table, ToolOutput, tool
 
 TIMEOUT_S = 30.0
 OUTPUT_LIMIT = 64_000

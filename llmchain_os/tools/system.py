@@ -8,8 +8,9 @@ from pathlib import Path
 
 import psutil
 
+from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.base import Table, ToolError, ToolOutput, tool
+from llmchain_os.tools.base import Table, ToolOutput, tool
 from llmchain_os.tools.units import human_bytes, human_duration
 
 

@@ -16,9 +16,11 @@ from llmchain_os.agent.events import EventKind
 from llmchain_os.agent.executor import Executor
 from llmchain_os.agent.plan import Plan, Step, StepStatus
 from llmchain_os.agent.policy import Decision, Policy, Verdict
+from llmchain_os.errors import ToolError
 from llmchain_os.safety.commands import classify_command
 from llmchain_os.safety.risk import Assessment, Risk
-from llmchain_os.tools.base import ToolError, ToolOutput, ToolRegistry, builtin_registry, tool
+from llmchain_os.tools.base import ToolOutput, tool
+from llmchain_os.tools.registry import ToolRegistry, builtin_registry
 
 K = EventKind
 

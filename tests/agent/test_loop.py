@@ -17,7 +17,7 @@ from llmchain_os.agent.policy import CONSENT, Decision, Policy
 from llmchain_os.agent.request import Request
 from llmchain_os.api import ChainResult, Session
 from llmchain_os.config import Settings
-from llmchain_os.tools.base import builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 from tests.fakes import ScriptedChatModel, tool_call
 
 

@@ -20,7 +20,8 @@ from llmchain_os.agent.retrieval import ToolIndex
 from llmchain_os.prompts import load_exemplars
 from llmchain_os.safety.commands import classify_command
 from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.base import ToolOutput, ToolRegistry, builtin_registry, tool
+from llmchain_os.tools.base import ToolOutput, tool
+from llmchain_os.tools.registry import ToolRegistry, builtin_registry
 from tests.fakes import ScriptedChatModel
 
 RUNNING = {"sleep", "nginx"}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from llmchain_os.agent.planner import RetrievalPlanner
-from llmchain_os.tools.base import builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 from tests.conftest import ROOT
 from tools.eval_planner import keep_processes, load_cases, run
 

@@ -157,7 +157,7 @@ def test_prompt_for_a_step_that_cannot_be_undone_says_so_even_when_only_write() 
 
 
 def test_explain_fills_effect_and_undo_only_for_a_question() -> None:
-    from llmchain_os.tools.base import builtin_registry
+    from llmchain_os.tools.registry import builtin_registry
 
     kill = builtin_registry().get("kill_process")
     args = kill.parse_args({"pid": 2**22 + 1})  # above pid_max: no such process to describe

@@ -4,30 +4,29 @@ model's drafts, the planner's script steps, and editing a script step before it 
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import stat
+import subprocess
 import tarfile
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from llmchain_os.agent.executor import Executor
-from llmchain_os.agent.plan import Plan, Step, StepStatus
 from llmchain_os.agent.planner import RetrievalPlanner
-from llmchain_os.agent.policy import Decision, Policy
+from llmchain_os.agent.policy import Policy
 from llmchain_os.agent.request import Request
 from llmchain_os.agent.script_slots import find_days, find_message
-from llmchain_os.agent.script_steps import edited_step, is_script_request, script_steps
+from llmchain_os.agent.script_steps import is_script_request, script_steps
 from llmchain_os.agent.scripting import (
     MAX_TOKENS,
     MODEL_NOTE,
     Draft,
     DraftError,
     Slot,
-    draft_flaw,
     draft_script,
     fill_slots,
     load_templates,
@@ -39,7 +38,7 @@ from llmchain_os.safety.risk import Risk
 from llmchain_os.safety.sandbox import SandboxSpec, run_process
 from llmchain_os.scripts.library import ScriptLibrary
 from llmchain_os.scripts.lint import assess_script, lint, review
-from llmchain_os.tools.base import builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 from tests.fakes import ScriptedChatModel
 
 DAY = 86_400
@@ -224,20 +223,61 @@ def test_strip_fences_handles_an_unclosed_fence() -> None:
     assert strip_fences("echo plain") == "echo plain\n"
 
 
+class Recording:
+    """The real model, keeping what it wrote: the gate is judged against that text."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.replies: list[str] = []
+
+    def invoke(self, *args: Any, **kwargs: Any) -> Any:
+        reply = self.model.invoke(*args, **kwargs)
+        self.replies.append(str(reply.content))
+        return reply
+
+
+def flaws_of(text: str) -> list[str]:
+    """What makes a bash draft unusable, found without the gate's own code: ``bash -n`` for
+    the syntax, the lines themselves for the rest (in the words the gate uses)."""
+    found = []
+    parsed = subprocess.run(["bash", "-n"], input=text, text=True, capture_output=True)
+    if parsed.returncode != 0:
+        found.append("does not parse")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#!")]
+    if lines and max(Counter(lines).values()) >= 4:
+        found.append("repeats itself")
+    code = [ln for ln in lines if not ln.startswith("#")]
+    if not code:
+        found.append("no commands")
+    elif all(re.match(r"(?:echo|printf)\b[^$`]*$", ln) for ln in code):
+        found.append("only prints text")
+    return found
+
+
 @pytest.mark.model
 def test_the_real_embedded_model_drafts_a_linted_classified_script(local_model: Any) -> None:
-    """The 135M model's draft passes the gate or is refused with the reason; either way
-    nothing unusable reaches the person (it often runs on, repeating one comment)."""
+    """The 135M model's draft reaches the person only when it is a usable script, and is
+    refused, with the true reason, when it is not (it often runs on, repeating one comment).
+    Which of the two happens is decided here from what the model wrote, not by the gate."""
+    model = Recording(local_model)
+    draft, refusal = None, None
     try:
-        draft = draft_script("write a script that prints a friendly greeting banner", local_model)
+        draft = draft_script("write a script that prints a friendly greeting banner", model)  # type: ignore[arg-type]
     except DraftError as exc:
-        assert "not usable" in str(exc)
-        return
-    assert draft.source == "model" and draft.text.startswith("#!")
-    assert draft_flaw(draft.text, draft.language) is None
-    rv = review(draft.text, draft.language)
-    assert rv.lint.tools  # the linters ran on it; its quality is not what is tested here
-    assert isinstance(rv.worst.risk, Risk)
+        refusal = str(exc)
+    (reply,) = model.replies  # no template fits: the model was asked, once
+    flaws = flaws_of(strip_fences(reply))
+    if flaws:
+        assert draft is None, f"an unusable draft ({flaws}) reached the person:\n{reply}"
+        assert refusal is not None and "not usable" in refusal
+        assert any(flaw in refusal for flaw in flaws), (refusal, flaws)
+    else:
+        assert draft is not None, f"a usable draft was refused: {refusal}\n{reply}"
+        assert draft.source == "model" and draft.text.startswith("#!")
+        assert strip_fences(reply).strip() in draft.text
+        rv = review(draft.text, draft.language)
+        assert rv.lint.tools  # the linters ran on it; its quality is not what is tested here
+        assert isinstance(rv.worst.risk, Risk)
 
 
 def test_write_script_exemplars_are_script_requests() -> None:
@@ -283,70 +323,6 @@ def test_a_model_written_script_needs_consent_even_with_yes() -> None:
         .assess(builtin_registry().get("save_script").parse_args(steps[0].args)),
     )
     assert decision.verdict.value == "ask"
-
-
-@pytest.fixture
-def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    script = tmp_path / "editor.sh"
-    script.write_text('#!/bin/sh\nsed -i "s/^keep=.*/keep=1/" "$1"\n')
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("EDITOR", str(script))
-    monkeypatch.delenv("VISUAL", raising=False)
-    return script
-
-
-def test_editing_a_save_step_replaces_its_text_and_relints(editor: Path) -> None:
-    step = script_steps("back up /srv to /backup", None, builtin_registry())[0]
-    shown: list[str] = []
-    edited = edited_step(step, shown.append)
-    assert edited is not None and "keep=1" in edited.args["text"]
-    assert "keep=7" in step.args["text"] and edited.needs_consent
-    assert shown and shown[0].startswith("lint")
-
-
-def test_editing_at_approval_reruns_the_check_then_saves_the_edit(
-    editor: Path, tmp_path: Path
-) -> None:
-    registry = builtin_registry()
-    steps = script_steps("back up /srv to /backup", None, registry)
-    asked: list[Step] = []
-
-    def approve(step: Step, decision: Decision) -> bool | Step:
-        asked.append(step)
-        if len(asked) == 1:
-            return edited_step(step, lambda _: None) or False
-        return True
-
-    executor = Executor(registry, Policy(), approve)
-    list(executor.execute(Plan(steps=steps[:1])))
-    assert len(asked) == 2 and "keep=1" in asked[1].args["text"]
-    assert executor.records[-1].status is StepStatus.DONE
-    assert "keep=1" in ScriptLibrary().text("backup-srv")
-
-
-def test_repl_approval_e_edits_then_asks_again_and_scripts_lists_it(
-    editor: Path, tmp_path: Path
-) -> None:
-    from llmchain_os.api import Session
-    from llmchain_os.config import Settings
-    from tests.helpers import drive
-
-    session = Session(Settings(), model=ScriptedChatModel())
-    keys = [
-        "write a script that backs up /srv to /backup\n",
-        "e\n",  # opens $EDITOR (keep=7 -> keep=1), re-lints, asks again
-        "y\n",
-        "/scripts\n",
-        "/scripts show backup-srv\n",
-        "\x04",
-    ]
-    code, out = drive(session, tmp_path / "h", *keys, width=200)
-    assert code == 0
-    assert "   1 | #!/usr/bin/env bash" in out  # the plan shows the script itself
-    assert "keep=1" in ScriptLibrary().text("backup-srv")
-    assert "Saved script backup-srv" in out
-    assert "Saved scripts" in out  # /scripts: the table
-    assert "risk:" in out.split("Saved scripts")[-1]  # /scripts show: text and review
 
 
 def test_the_planner_runs_and_shows_saved_scripts_by_name() -> None:

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from llmchain_os.api import ChainResult, ExitCode, Session
+from llmchain_os.api import ChainResult, Session
 from llmchain_os.config import Settings
+from llmchain_os.exitcodes import ExitCode
 from llmchain_os.llm.cloud import get_cloud_model
 from llmchain_os.llm.models import embedded_model_path
 from tests.fakes import ScriptedChatModel

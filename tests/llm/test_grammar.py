@@ -21,6 +21,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from llama_cpp.llama_grammar import LlamaGrammar
 
+from llmchain_os.errors import ToolError
 from llmchain_os.llm.grammar import (
     MAX_ANSWER,
     MAX_STRING,
@@ -30,7 +31,7 @@ from llmchain_os.llm.grammar import (
 )
 from llmchain_os.llm.local import parse_reply
 from llmchain_os.llm.models import embedded_model_path
-from llmchain_os.tools.base import ToolError, builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 
 REGISTRY = builtin_registry()
 # One valid argument object per builtin tool, in schema order, as JSON text.
@@ -306,13 +307,20 @@ def test_real_model_under_tool_grammar_yields_a_tool_call_or_an_answer(replies: 
 
 @pytest.mark.model
 def test_real_model_tool_call_args_validate(replies: list[Any]) -> None:
+    calls = [
+        (text, call)
+        for text, reply in zip(REQUESTS, replies, strict=True)
+        for call in reply.tool_calls
+    ]
+    # Only calls can be validated: with no call, or only empty arguments, nothing was checked.
+    assert calls, "the model made no tool call under the grammar, so no arguments were checked"
+    assert any(call["args"] for _, call in calls), f"no call carried arguments: {calls}"
     refused = []
-    for text, reply in zip(REQUESTS, replies, strict=True):
-        for tool_call in reply.tool_calls:
-            try:
-                REGISTRY.get(tool_call["name"]).parse_args(tool_call["args"])
-            except ToolError as exc:
-                refused.append((text, str(exc)))
+    for text, call in calls:
+        try:
+            REGISTRY.get(call["name"]).parse_args(call["args"])
+        except ToolError as exc:
+            refused.append((text, str(exc)))
     assert refused == []
 
 

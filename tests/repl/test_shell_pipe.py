@@ -15,7 +15,7 @@ import pytest
 
 from llmchain_os.api import Session
 from llmchain_os.config import Settings
-from llmchain_os.tools.base import builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 from llmchain_os.tools.units import human_bytes
 from tests.helpers import drive
 

@@ -31,7 +31,7 @@ from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.policy import Policy
 from llmchain_os.paths import state_dir
 from llmchain_os.safety.audit import AuditLog
-from llmchain_os.tools.base import builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "redteam_corpus.toml"
 # Written by an outside red-teamer who read neither the corpus above nor the safety code.

@@ -38,7 +38,8 @@ from llmchain_os.safety.audit import (
 )
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools import shell
-from llmchain_os.tools.base import ToolOutput, ToolRegistry, tool
+from llmchain_os.tools.base import ToolOutput, tool
+from llmchain_os.tools.registry import ToolRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -282,7 +283,7 @@ from llmchain_os.agent.plan import Step
 from llmchain_os.agent.policy import Policy
 from llmchain_os.safety.audit import AuditLog
 from llmchain_os.tools import shell
-from llmchain_os.tools.base import ToolRegistry
+from llmchain_os.tools.registry import ToolRegistry
 
 log, work = AuditLog(Path(sys.argv[1])), Path(sys.argv[2])
 executor = Executor(ToolRegistry(shell.TOOLS), Policy(auto_write=True), audit=log, request="loop")

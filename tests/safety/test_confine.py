@@ -13,12 +13,13 @@ from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.executor import Executor, decline_all
 from llmchain_os.agent.plan import Plan, Step, StepStatus
 from llmchain_os.agent.policy import Decision, Policy
+from llmchain_os.errors import ToolError
 from llmchain_os.safety import sandbox
 from llmchain_os.safety.commands import classify_with_scope
 from llmchain_os.safety.confine import UNCONFINED, WRITE, grant_for, scope_risk
 from llmchain_os.safety.risk import Risk
 from llmchain_os.safety.sandbox import SandboxStatus, sandbox_status
-from llmchain_os.tools.base import ToolError, builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 from llmchain_os.tools.shell import ShellResult
 
 

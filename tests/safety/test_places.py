@@ -14,7 +14,7 @@ from llmchain_os.config import Settings
 from llmchain_os.paths import state_dir
 from llmchain_os.safety.places import sensitive_place
 from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.base import builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 
 
 @pytest.fixture

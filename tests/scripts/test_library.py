@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from llmchain_os.errors import ToolError
 from llmchain_os.scripts.library import (
     ScriptLibrary,
     ScriptNameError,
     ScriptNotFound,
     sha256_text,
 )
-from llmchain_os.tools.base import ToolError
 
 
 def test_default_root_is_the_xdg_data_dir(private_home: Path) -> None:

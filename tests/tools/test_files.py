@@ -18,11 +18,13 @@ from llmchain_os.agent.plan import Plan, Step, StepStatus
 from llmchain_os.agent.planner import RetrievalPlanner
 from llmchain_os.agent.policy import Decision, Policy
 from llmchain_os.agent.request import Request
+from llmchain_os.errors import ToolError
 from llmchain_os.repl.render import Renderer
 from llmchain_os.safety.risk import Risk
 from llmchain_os.safety.trash import list_batches
-from llmchain_os.tools.base import Tool, ToolError, builtin_registry
+from llmchain_os.tools.base import Tool
 from llmchain_os.tools.deletion import rm_effect
+from llmchain_os.tools.registry import builtin_registry
 
 REGISTRY = builtin_registry()
 DAY = 86400

@@ -20,8 +20,8 @@ from llmchain_os.safety.audit import AuditLog
 from llmchain_os.safety.risk import Risk
 from llmchain_os.scripts.library import ScriptLibrary
 from llmchain_os.scripts.schedule import Crontab, Scheduler, load_jobs
-from llmchain_os.tools.base import ToolRegistry, builtin_registry
 from llmchain_os.tools.jobs import JobList, JobScheduled, job_tools
+from llmchain_os.tools.registry import ToolRegistry, builtin_registry
 from tests.scripts.test_schedule import throwaway_user
 
 

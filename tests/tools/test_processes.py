@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 import psutil
 import pytest
 
-from llmchain_os.tools.base import ToolError, builtin_registry
+from llmchain_os.errors import ToolError
+from llmchain_os.tools.registry import builtin_registry
 
 HOG_MB = 512  # well above the pytest process itself, even with the model loaded
 MEMORY_HOG = (

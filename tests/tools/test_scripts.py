@@ -11,10 +11,11 @@ from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.executor import Executor
 from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.policy import Decision, Policy
+from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.safety.sandbox import sandbox_status
 from llmchain_os.scripts.library import ScriptLibrary
-from llmchain_os.tools.base import ToolError, builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 from llmchain_os.tools.scripts import ScriptShown, run_script
 
 READER = "#!/bin/bash\n# only looks\necho start\nuptime\necho end\n"

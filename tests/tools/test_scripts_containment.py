@@ -12,7 +12,7 @@ from llmchain_os.api import ChainResult, Session
 from llmchain_os.config import Settings
 from llmchain_os.safety.risk import Risk
 from llmchain_os.scripts.library import ScriptLibrary
-from llmchain_os.tools.base import builtin_registry
+from llmchain_os.tools.registry import builtin_registry
 
 READER = "#!/bin/bash\nls /\n"
 

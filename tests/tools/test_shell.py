@@ -14,15 +14,17 @@ from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.executor import Executor
 from llmchain_os.agent.plan import Plan, Step, StepStatus
 from llmchain_os.agent.policy import Policy
+from llmchain_os.errors import ToolError
 from llmchain_os.repl.app import string_console
 from llmchain_os.repl.render import Renderer
 from llmchain_os.safety import process
 from llmchain_os.safety.confine import Grant
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools import shell
-from llmchain_os.tools.base import ToolError, builtin_registry
 
 # The process tests read the pids a command writes with `echo $$`: a sandbox's pid namespace
+from llmchain_os.tools.registry import builtin_registry
+
 # would give its own numbers, so they run as the user's own `!cmd` does (unconfined).
 # Confinement itself is tested in tests/safety/test_confine.py.
 UNCONFINED = Grant(mode="unconfined", why="a test of process handling")

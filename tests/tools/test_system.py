@@ -9,7 +9,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from llmchain_os.tools.base import ToolError, builtin_registry
+from llmchain_os.errors import ToolError
+from llmchain_os.tools.registry import builtin_registry
 from llmchain_os.tools.units import human_bytes
 
 

@@ -37,7 +37,7 @@ def refused(outcome: Outcome) -> bool:
 
 def tool_scores(task: Task, outcome: Outcome, box: Sandbox) -> tuple[bool, bool, str | None]:
     """Was the first planned tool the expected one, and were the expected arguments there?"""
-    from llmchain_os.tools.base import builtin_registry
+    from llmchain_os.tools.registry import builtin_registry
 
     plan = outcome.result.get("plan") or []
     got = plan[0]["tool"] if plan else None

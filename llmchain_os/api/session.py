@@ -1,8 +1,8 @@
-"""The one entry for every surface: ``Session.handle`` turns a request into Events.
+"""The request pipeline: ``Session.handle`` turns a request into Events.
 
 ``ChainResult`` is what a whole request comes to; ``llmchain_os.chain.Chain`` wraps the
 session as a LangChain Runnable for scripts. This module imports no LangChain, so the shell
-can show its prompt before any of it is loaded.
+can show its prompt before any of it is loaded. Surfaces import it through ``llmchain_os.api``.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from pydantic import BaseModel, Field
 from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.executor import Approver, Executor, decline_all
 from llmchain_os.agent.plan import Plan, Step, StepRecord, StepStatus
-from llmchain_os.agent.policy import Policy
+from llmchain_os.agent.policy import Policy, is_yes
 from llmchain_os.agent.request import Request, RequestError, clean_request
 from llmchain_os.config import Settings, load_settings
 from llmchain_os.exitcodes import ExitCode
 from llmchain_os.llm.errors import ModelError, ProviderError
-from llmchain_os.safety.audit import AuditError, AuditLog
-from llmchain_os.tools.base import ToolRegistry, builtin_registry
+from llmchain_os.safety.audit import AuditLog
+from llmchain_os.tools.registry import ToolRegistry, builtin_registry
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -336,69 +336,24 @@ class Session:
         )
 
 
-def undo_last() -> list[str]:
-    """/undo and ``llmos undo``: restore what the last delete or overwrite put in the trash.
-
-    It only puts things back; a path that exists again is left alone and reported. Returns
-    the lines that say what came back and what did not."""
-    from llmchain_os.safety.audit import AuditError, logged_action
-    from llmchain_os.safety.trash import undo_last as restore
-
+def confirmed(ask: Callable[[str], str], question: str) -> bool:
+    """The person's y/N to ``question``; no answer (end of input, Ctrl-C) is no."""
     try:
-        return logged_action("undo", {}, lambda: restore().lines(), request="undo")
-    except AuditError as exc:  # nothing unlogged changes the machine, undo included
-        return [f"Nothing restored: {exc}"]
+        return is_yes(ask(question))
+    except (EOFError, KeyboardInterrupt):
+        return False
 
 
-def verify_audit(log: AuditLog | None = None) -> tuple[str, int]:
-    """``llmos audit verify`` and ``/audit verify``: does the log's hash chain hold?
-
-    Returns one line (ok with the count, or the first problem) and the exit code."""
-    try:
-        found = (log or AuditLog()).verify()
-    except AuditError as exc:
-        return str(exc), ExitCode.UNVERIFIED
-    return found.summary(), ExitCode.DONE if found.ok else ExitCode.UNVERIFIED
-
-
-def trash_listing() -> list[str]:
-    """``llmos undo --list``: the batches in the trash, newest first, one line each."""
-    from llmchain_os.safety.trash import list_batches
-
-    return [batch.line() for batch in reversed(list_batches())] or ["The trash is empty."]
-
-
-def remove_job_asked(
-    session: Session, job_id: str, ask: Callable[[str], str] | None, yes: bool = False
-) -> tuple[str, int]:
-    """``llmos jobs rm`` and ``/jobs rm``: name the job, ask y/N (unless ``yes``), remove it.
-
-    Nobody to ask (``ask`` None) and no ``yes`` removes nothing. Returns what to print and
-    the exit code."""
-    from llmchain_os.agent.policy import is_yes
-    from llmchain_os.scripts.schedule import JobError, get_job
-
-    try:
-        job = get_job(job_id)
-        what = f"job {job.id} ({job.script}, {job.words})"
-    except JobError:  # perhaps only a crontab line is left; remove_job cleans that up too
-        what = f"job {job_id}"
-    if not yes:
-        if ask is None:
-            return f"Not removed: {what} - add --yes to remove it unasked", ExitCode.DECLINED
-        try:
-            reply = ask(f"Remove {what}? [y/N] ")
-        except (EOFError, KeyboardInterrupt):
-            reply = ""
-        if not is_yes(reply):
-            return "Not removed.", ExitCode.DECLINED
+def run_confirmed(
+    session: Session, tool: str, args: dict[str, Any], request: str, yes: bool = False
+) -> ChainResult:
+    """One call of ``tool`` the person has just confirmed (or ``yes`` allows): it still goes
+    through the policy (a denial stands) and into the audit log, like any planned step."""
     events = session.run_tool(
-        "remove_job",
-        {"job": job_id},
-        approve=lambda step, decision: True,  # asked above
+        tool,
+        args,
+        approve=lambda step, decision: True,  # confirmed by the caller
         policy=Policy(auto_write=yes),
-        request=f"jobs rm {job_id}",
+        request=request,
     )
-    result = ChainResult.from_events(f"jobs rm {job_id}", list(events))
-    record = result.steps[-1]
-    return record.summary or record.error or "", result.exit_code
+    return ChainResult.from_events(request, list(events))

@@ -1,0 +1,78 @@
+"""The one way in for every surface (the shell, the CLI, the chain): requests, scripts, jobs,
+the audit log, undo, the tools, the model and the doctor.
+
+Surfaces import this package and nothing below it; the shared types they need (the
+policy's ``Decision`` and ``Policy``, the approver type, ``ToolError``) are re-exported here.
+"""
+
+from llmchain_os.agent.executor import Approver, decline_all
+from llmchain_os.agent.policy import Decision, Policy, is_yes
+from llmchain_os.api.audit import (
+    AuditReport,
+    audit_report,
+    trash_listing,
+    undo_last,
+    verify_audit,
+)
+from llmchain_os.api.info import ModelStatus, ToolInfo, doctor_checks, list_tools, model_status
+from llmchain_os.api.jobs import (
+    JobApprover,
+    JobNotApproved,
+    job_approver,
+    job_lines,
+    remove_job_asked,
+)
+from llmchain_os.api.scripts import (
+    edited_steps,
+    get_script,
+    is_editable,
+    list_scripts,
+    remove_script_asked,
+    review_script,
+    save_edited_script,
+    saved_script_text,
+    script_question,
+    show_script,
+    step_script_text,
+    would_run,
+)
+from llmchain_os.api.session import ChainResult, Session
+from llmchain_os.errors import ToolError
+
+__all__ = [
+    "Approver",
+    "AuditReport",
+    "ChainResult",
+    "Decision",
+    "JobApprover",
+    "JobNotApproved",
+    "ModelStatus",
+    "Policy",
+    "Session",
+    "ToolError",
+    "ToolInfo",
+    "audit_report",
+    "decline_all",
+    "doctor_checks",
+    "edited_steps",
+    "get_script",
+    "is_editable",
+    "is_yes",
+    "job_approver",
+    "job_lines",
+    "list_scripts",
+    "list_tools",
+    "model_status",
+    "remove_job_asked",
+    "remove_script_asked",
+    "review_script",
+    "save_edited_script",
+    "saved_script_text",
+    "script_question",
+    "show_script",
+    "step_script_text",
+    "trash_listing",
+    "undo_last",
+    "verify_audit",
+    "would_run",
+]

@@ -1,0 +1,78 @@
+"""What the shell has and how it stands: the tools, the model, and the doctor's checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmchain_os.api.session import Session
+    from llmchain_os.config import Settings
+    from llmchain_os.doctor import Check
+    from llmchain_os.tools.registry import ToolRegistry
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    """One tool as ``llmos tools`` and ``/tools`` list it."""
+
+    name: str
+    risk: str  # fixed ("read"), or what it is worked out from ("from the command")
+    arguments: tuple[str, ...]
+    description: str
+
+
+def list_tools(registry: ToolRegistry | None = None) -> list[ToolInfo]:
+    """The tools of ``registry`` (default: the built-in ones), in registry order."""
+    if registry is None:
+        from llmchain_os.tools.registry import builtin_registry
+
+        registry = builtin_registry()
+    return [
+        ToolInfo(t.name, t.risk_label, tuple(t.args_model.model_fields), t.description)
+        for t in registry
+    ]
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """``/model``: which model, whether it is loaded, and how it runs."""
+
+    where: str  # "NAME at PATH", or "unavailable: why"
+    loaded: bool
+    load_seconds: float
+    threads: int
+    n_ctx: int
+    gpu_layers: int
+    planner: str
+    answers: str
+
+
+def model_status(session: Session) -> ModelStatus:
+    """The session's model as it stands; never starts a load."""
+    from llmchain_os.llm.models import default_threads, resolve_model
+
+    settings = session.settings
+    try:
+        ref = resolve_model(settings.model_path)
+        where = f"{ref.name} at {ref.path}"
+    except Exception as exc:  # a bad path is reported, not raised, in the shell
+        where = f"unavailable: {exc}"
+    model = session.loaded_model()
+    return ModelStatus(
+        where=where,
+        loaded=model is not None,
+        load_seconds=float(getattr(model, "load_seconds", 0.0)),
+        threads=settings.n_threads or default_threads(),
+        n_ctx=settings.n_ctx,
+        gpu_layers=settings.n_gpu_layers,
+        planner=session.planner_mode(),
+        answers=session.answer_mode(),
+    )
+
+
+def doctor_checks(settings: Settings) -> list[Check]:
+    """``llmos doctor``: what works, what is missing, and the fix for each."""
+    from llmchain_os.doctor import run_checks
+
+    return run_checks(settings)
