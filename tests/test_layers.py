@@ -13,22 +13,6 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "llmchain_os"
 
-# The two cycles inside llmchain_os/safety/ that another change breaks on main. They are
-# expected here until that change is merged; then delete this constant (and its use below).
-# Only these exact cycles are excused: one that gains or loses a module fails like any other.
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        frozenset(
-            {
-                "llmchain_os.safety.archives",
-                "llmchain_os.safety.git_risk",
-                "llmchain_os.safety.programs",
-                "llmchain_os.safety.subcommands",
-            }
-        ),
-        frozenset({"llmchain_os.safety.commands", "llmchain_os.safety.python_risk"}),
-    }
-)
 
 # The surfaces: they parse, ask and render, and reach the layers below only through api.
 SURFACE_MODULES = frozenset(
@@ -170,7 +154,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 def test_no_import_cycles() -> None:
     edges = import_graph()
-    new = [c for c in cycles(edges) if c not in KNOWN_CYCLES]
+    new = cycles(edges)
     report = [
         "cycle: "
         + ", ".join(sorted(c))
@@ -178,13 +162,6 @@ def test_no_import_cycles() -> None:
         for c in new
     ]
     assert not report, "\n".join(report)
-
-
-def test_known_cycles_are_still_there() -> None:
-    """Once the safety change is merged, this fails: then delete KNOWN_CYCLES."""
-    found = set(cycles(import_graph()))
-    gone = [sorted(c) for c in KNOWN_CYCLES if c not in found]
-    assert not gone, f"no longer a cycle, remove it from KNOWN_CYCLES: {gone}"
 
 
 def test_surfaces_enter_only_through_api() -> None:
