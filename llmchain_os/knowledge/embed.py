@@ -143,3 +143,32 @@ def shared_embedder(threads: int = 1) -> Embedder:
         if _shared is None:
             _shared = Embedder(threads)
         return _shared
+
+
+def cached_vectors(
+    kind: str, texts: list[str], embedder: Embedder, folder: Path
+) -> NDArray[np.float32]:
+    """``texts`` embedded, read from ``folder`` when they were embedded before by this model
+    (the file name carries a hash of both), embedded and saved there otherwise; one file
+    per ``kind`` at a time. A missing or damaged file is rebuilt."""
+    import numpy as np
+
+    digest = hashlib.sha256(MODEL_ID.encode())
+    for text in texts:
+        digest.update(text.encode() + b"\n")
+    path = folder / f"{kind}-{digest.hexdigest()[:16]}.npy"
+    try:
+        found = np.load(path, allow_pickle=False)
+        if found.shape == (len(texts), embedder.dimensions):
+            loaded: NDArray[np.float32] = found.astype(np.float32)
+            return loaded
+    except (OSError, ValueError):
+        pass
+    vectors = embedder.embed(texts)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"{kind}-*.npy"):
+        old.unlink(missing_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.npy")
+    np.save(tmp, vectors, allow_pickle=False)
+    tmp.replace(path)
+    return vectors

@@ -1,21 +1,20 @@
 """Which installed program does what a request asks: nearest whatis lines by embedding.
 
 The index holds one line per program on PATH that has a whatis summary ("df: report file
-system space usage"), embedded once and kept in the cache folder. Its file name carries a
-hash of those lines and of the model, so a new program on PATH (or a new model) builds a
-new index instead of reading a stale one. Building takes about 10 s on one thread for the
-1,100 programs here; a query is one embedding (5 ms) and a matrix product.
+system space usage"), embedded once and kept in the cache folder (``cached_vectors``: the
+file name carries a hash of the lines and the model, so a new program on PATH, or a new
+model, builds a new index instead of reading a stale one). Building takes about 10 s on
+one thread for the 1,100 programs here; a query is one embedding (5 ms) and a product.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llmchain_os.knowledge.embed import MODEL_ID, Embedder
+from llmchain_os.knowledge.embed import Embedder, cached_vectors
 from llmchain_os.knowledge.manpages import ProgramDoc
 
 if TYPE_CHECKING:
@@ -46,23 +45,8 @@ class ProgramIndex:
     def cached(cls, docs: list[ProgramDoc], embedder: Embedder, folder: Path) -> ProgramIndex:
         """The index of ``docs``, read from ``folder`` when it was built for exactly these
         lines and this model, built and saved there otherwise."""
-        import numpy as np
-
-        path = folder / f"programs-{fingerprint(docs)}.npy"
-        try:
-            vectors = np.load(path, allow_pickle=False)
-            if vectors.shape == (len(docs), embedder.dimensions):
-                return cls(docs, vectors.astype(np.float32), embedder)
-        except (OSError, ValueError):
-            pass  # missing or damaged: build it again
-        index = cls.build(docs, embedder)
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("programs-*.npy"):
-            old.unlink(missing_ok=True)  # one index at a time
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, index.vectors, allow_pickle=False)
-        tmp.replace(path)
-        return index
+        vectors = cached_vectors("programs", [_line(d) for d in docs], embedder, folder)
+        return cls(docs, vectors, embedder)
 
     def search(self, request: str, k: int = 5) -> list[ProgramHit]:
         """The ``k`` programs whose summaries are nearest to ``request``, best first."""
@@ -77,14 +61,6 @@ class ProgramIndex:
 
 def _line(doc: ProgramDoc) -> str:
     return f"{doc.name}: {doc.summary}"
-
-
-def fingerprint(docs: list[ProgramDoc]) -> str:
-    """A short hash of the model and every indexed line: it changes when PATH does."""
-    digest = hashlib.sha256(MODEL_ID.encode())
-    for doc in docs:
-        digest.update(_line(doc).encode() + b"\n")
-    return digest.hexdigest()[:16]
 
 
 class BackgroundIndex:

@@ -10,7 +10,7 @@ import pytest
 from llmchain_os.knowledge import manpages
 from llmchain_os.knowledge.embed import Embedder, EmbeddingError, ModelFiles, model_files
 from llmchain_os.knowledge.manpages import ProgramDoc
-from llmchain_os.knowledge.program_index import BackgroundIndex, ProgramIndex, fingerprint
+from llmchain_os.knowledge.program_index import BackgroundIndex, ProgramIndex
 
 DOCS = [
     ProgramDoc("df", "1", "report file system space usage"),
@@ -60,8 +60,7 @@ def test_the_cached_index_is_reused_and_rebuilt_when_programs_change(
     embedder: Embedder, tmp_path: Path
 ) -> None:
     ProgramIndex.cached(DOCS, embedder, tmp_path)
-    saved = tmp_path / f"programs-{fingerprint(DOCS)}.npy"
-    assert saved.is_file()
+    [saved] = tmp_path.glob("programs-*.npy")
     stamp = saved.stat().st_mtime_ns
 
     again = ProgramIndex.cached(DOCS, embedder, tmp_path)
@@ -70,13 +69,14 @@ def test_the_cached_index_is_reused_and_rebuilt_when_programs_change(
     more = [*DOCS, ProgramDoc("uptime", "1", "tell how long the system has been running")]
     grown = ProgramIndex.cached(more, embedder, tmp_path)
     assert grown.search("how long has the machine been running")[0].name == "uptime"
-    assert [p.name for p in tmp_path.glob("programs-*.npy")] == [
-        f"programs-{fingerprint(more)}.npy"
-    ]
+    assert [p.name for p in tmp_path.glob("programs-*.npy")] != [saved.name]
+    assert len(list(tmp_path.glob("programs-*.npy"))) == 1
 
 
 def test_a_damaged_cache_is_rebuilt(embedder: Embedder, tmp_path: Path) -> None:
-    (tmp_path / f"programs-{fingerprint(DOCS)}.npy").write_bytes(b"\x00not numpy")
+    ProgramIndex.cached(DOCS, embedder, tmp_path)
+    [saved] = tmp_path.glob("programs-*.npy")
+    saved.write_bytes(b"\x00not numpy")
 
     index = ProgramIndex.cached(DOCS, embedder, tmp_path)
 
