@@ -59,6 +59,8 @@ from llmchain_os.tools.registry import ToolRegistry
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from llmchain_os.agent.compose import Composer
+
 NONE_LABEL = "_none"
 PROCESS_WORD = re.compile(r"\b(?:process(?:es)?|pids?|programs?|daemons?)\b", re.I)
 # Tools that take no file: a request naming a file by its name is not for them.
@@ -73,6 +75,7 @@ class PlanOutcome:
 
     plan: Plan | None
     unsure: str | None = None
+    composed: str | None = None  # the command _choose composed for the clause being planned
     matches: list[Match] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     model_calls: int = 0
@@ -99,8 +102,10 @@ class RetrievalPlanner:
         max_steps: int = 6,
         names: Callable[[], set[str]] | None = None,
         index: ToolIndex | None = None,
+        composer: Composer | None = None,
     ) -> None:
         self.registry = registry
+        self.composer = composer if "run_shell" in registry else None
         self.model = model
         self.min_score = min_score
         self.margin = margin
@@ -149,10 +154,20 @@ class RetrievalPlanner:
     def _plan_clause(self, clause: str, follows: bool, outcome: PlanOutcome) -> Step:
         start = time.perf_counter()
         tool, why = self._choose(clause, outcome)
-        self._check_reads_text(tool.name, clause)
         outcome.timings["retrieval"] = outcome.timings.get("retrieval", 0) + (
             time.perf_counter() - start
         )
+        if outcome.composed is not None:  # a command composed from the team's examples
+            command, outcome.composed = outcome.composed, None
+            risk = tool.assess(tool.parse_args({"command": command})).risk
+            return Step(
+                tool=tool.name,
+                args={"command": command},
+                risk=risk,
+                why=why,
+                needs_consent=risk is not Risk.READ,  # the request did not spell it out
+            )
+        self._check_reads_text(tool.name, clause)
         args = extract_args(tool.name, clause, self.names)
         said = spelled_command(clause, self.bare) if tool.name == "run_shell" else None
         if said is not None and said.ask is Ask.RUN:
@@ -229,6 +244,9 @@ class RetrievalPlanner:
                 f"The request spells out `{said.command}` but does not say to run it - "
                 f"say 'run `{said.command}`' to run it, or 'explain `{said.command}`'"
             )
+        self._refuse_remote(clause)
+        if self.composer is not None and (why := self._compose(clause, outcome)):
+            return self.registry.get("run_shell"), why
         self._refuse_unsupported(clause)
         if "kill_process" in self.registry and KILL_INTENT.search(clause):
             return self.registry.get("kill_process"), "the request asks to stop a process"
@@ -267,15 +285,40 @@ class RetrievalPlanner:
             ), f"closest example that fits: {close[0].example!r}"
         return self.registry.get(top.tool), f"closest example: {top.example!r}"
 
-    def _refuse_unsupported(self, clause: str) -> None:
-        """Requests that no tool can do right: another host, a change no tool makes, a kill
-        of every process with a name. A read tool's answer to them would look like one."""
+    def _compose(self, clause: str, outcome: PlanOutcome) -> str:
+        """A command from the nearest of the team's examples, when one fits better than any
+        tool's own examples: sets ``outcome.composed`` and returns why ("" when none fits).
+        Unsure when the example that fits needs an operand the request does not name."""
+        from llmchain_os.agent.compose import Unfillable
+
+        assert self.composer is not None
+        try:
+            found, tool, tool_score = self.composer.route(clause)
+        except Unfillable as exc:
+            raise Unsure(f"I would run a command for {clause!r}, but {exc}") from None
+        if not found:
+            return ""
+        best = found[0]
+        outcome.composed = best.command
+        others = "; ".join(f"`{c.command}`" for c in found[1:3])
+        return (
+            f"composed from the example {best.phrasing!r} ({best.score:.2f}; nearest tool "
+            f"{tool or 'none'} {tool_score:.2f})"
+            + (f"; other candidates: {others}" if others else "")
+        )
+
+    def _refuse_remote(self, clause: str) -> None:
+        """A request about another host: this machine's figures would mislead."""
         host = remote_target(clause)
         if host is not None:
             raise Unsure(
                 f"{clause!r} is about another host ({host}); remote hosts are not supported "
                 "yet, and answering with this machine's figures would mislead"
             )
+
+    def _refuse_unsupported(self, clause: str) -> None:
+        """Requests that no tool can do right: a change no tool makes, a kill of every
+        process with a name. A read tool's answer to them would look like one."""
         verb = no_tool_change(clause)
         if verb is not None:
             raise Unsure(

@@ -29,6 +29,7 @@ from llmchain_os.tools.registry import ToolRegistry, builtin_registry
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from llmchain_os.agent.compose import Composer
     from llmchain_os.agent.planner import RetrievalPlanner
 
 
@@ -111,6 +112,7 @@ class Session:
         self._lock = threading.Lock()
         self._loader: threading.Thread | None = None
         self._audit: AuditLog | None = None
+        self.composer_error = ""  # why open requests are not composed here ("" when they are)
 
     @property
     def registry(self) -> ToolRegistry:
@@ -187,8 +189,24 @@ class Session:
                 self.model(),
                 min_score=self.settings.min_score,
                 max_steps=self.settings.max_steps,
+                composer=self.composer(),
             )
         return self._planner
+
+    def composer(self) -> Composer | None:
+        """Commands composed from the team's examples for requests no tool fits; None (and
+        a note for doctor) when the embedding model cannot load here."""
+        from llmchain_os.agent.compose import Composer, load_examples
+        from llmchain_os.knowledge.embed import EmbeddingError, shared_embedder
+        from llmchain_os.paths import cache_dir
+        from llmchain_os.prompts import load_exemplars
+
+        tools = {t: ex for t, ex in load_exemplars().items() if t in self.registry}
+        try:
+            return Composer(load_examples(), shared_embedder(), cache_dir(), tools)
+        except (EmbeddingError, OSError) as exc:
+            self.composer_error = f"open requests are not composed: {exc}"
+            return None
 
     # -- requests -----------------------------------------------------------------------
     def _executor(

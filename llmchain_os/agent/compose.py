@@ -1,0 +1,203 @@
+"""Open requests: a shell command composed from the team's own examples, for requests that
+no tool fits ("how many lines are in notes.txt", "which ports are listening").
+
+Each example of ``prompts/command_examples.toml`` is a command with slots and a few ways
+people ask for it. Every phrasing is embedded (``knowledge.embed``); a request's nearest
+phrasings pick the examples, and the request's own operands (``slots.read_slots``) fill
+them. A candidate is kept only when it parses (``bash -n``) and every program in it is on
+PATH here. What it runs is then judged like any command: a read runs confined, a change is
+asked with the exact command (``Step.needs_consent``).
+
+The planner compares the best example's score with the best tool exemplar's, so a tool
+that does the job keeps it; below ``MIN_SCORE`` nothing is composed.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from llmchain_os.agent.slots import Slots, read_slots
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from llmchain_os.knowledge.embed import Embedder
+
+SLOT = re.compile(r"\{(FILE2|FILE|DIR|N|PATTERN|REPLACEMENT|EXT|DAYS|SIZE|NAME)(?::([^}]*))?\}")
+# A value put inside the template's own single quotes ('*.{EXT}', 's/{PATTERN}/x/'): only
+# plain characters, so it cannot end the quotes.
+RAW_SAFE = re.compile(r"^[\w.@%+ -]{1,80}$")
+DEFAULTS = {"DIR": "."}
+MIN_SCORE = 0.62  # calibrated on the examples and the tools' examples: tools/calibrate_compose.py
+MARGIN = 0.03  # an example must beat the nearest tool example by this much
+PROGRAM = re.compile(r"(?:^|[|;&]\s*)([\w.+-]+)")
+
+
+@dataclass(frozen=True)
+class Example:
+    command: str
+    requests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A complete command for the request, with the phrasing that chose it and its score."""
+
+    command: str
+    phrasing: str
+    score: float
+
+
+Near = tuple[Example, str, float]  # an example, its phrasing nearest the request, the score
+
+
+class Unfillable(Exception):
+    """The nearest example needs an operand the request does not name (the message says)."""
+
+
+def load_examples(path: Path | None = None) -> list[Example]:
+    from llmchain_os.prompts import prompts_dir
+
+    with (path or prompts_dir() / "command_examples.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    return [Example(e["command"], tuple(e["requests"])) for e in data["example"]]
+
+
+class Composer:
+    """Nearest examples for a request, filled with its operands; ``tools`` holds the tools'
+    own example requests, embedded the same way, so that a tool that fits keeps the job."""
+
+    def __init__(
+        self,
+        examples: list[Example],
+        embedder: Embedder,
+        cache: Path,
+        tools: dict[str, list[str]] | None = None,
+    ) -> None:
+        from llmchain_os.knowledge.embed import cached_vectors
+
+        self.examples = examples
+        self.embedder = embedder
+        self._owner = [i for i, e in enumerate(examples) for _ in e.requests]
+        self._phrasings = [r for e in examples for r in e.requests]
+        self.vectors = cached_vectors("commands", self._phrasings, embedder, cache)
+        self._tool_of = [t for t, requests in (tools or {}).items() for _ in requests]
+        tool_texts = [r for requests in (tools or {}).values() for r in requests]
+        self.tool_vectors = cached_vectors("tools", tool_texts, embedder, cache)
+
+    def route(self, text: str) -> tuple[list[Candidate], str, float]:
+        """For a request: the composed candidates when an example beats every tool's own
+        examples by ``MARGIN`` (else []), with the nearest tool and its score."""
+        query = self.embedder.embed([text])[0]
+        tool, tool_score = "", -1.0
+        if len(self._tool_of):
+            scores = self.tool_vectors @ query
+            best = int(scores.argmax())
+            tool, tool_score = self._tool_of[best], float(scores[best])
+        near = self.nearest_to(query, 1)
+        if not near or near[0][2] < MIN_SCORE or near[0][2] < tool_score + MARGIN:
+            return [], tool, tool_score
+        return self.compose(text, query), tool, tool_score
+
+    def nearest(self, text: str, k: int = 5) -> list[Near]:
+        """The ``k`` nearest examples (each once, by its nearest phrasing), best first."""
+        return self.nearest_to(self.embedder.embed([text])[0], k)
+
+    def nearest_to(
+        self, query: NDArray[np.float32], k: int = 5
+    ) -> list[tuple[Example, str, float]]:
+        import numpy as np
+
+        scores = self.vectors @ query
+        seen: set[int] = set()
+        found: list[Near] = []
+        for i in np.argsort(-scores):
+            owner = self._owner[int(i)]
+            if owner in seen:
+                continue
+            seen.add(owner)
+            found.append((self.examples[owner], self._phrasings[int(i)], float(scores[i])))
+            if len(found) == k:
+                break
+        return found
+
+    def compose(self, text: str, query: NDArray[np.float32] | None = None) -> list[Candidate]:
+        """Complete, checked commands for ``text`` from its nearest examples above
+        MIN_SCORE, best first; Unfillable when the best one lacks an operand."""
+        near = self.nearest_to(query if query is not None else self.embedder.embed([text])[0])
+        slots = read_slots(text)
+        found: list[Candidate] = []
+        missing = ""
+        for example, phrasing, score in near:
+            if score < MIN_SCORE:
+                break
+            try:
+                command = fill(example.command, slots)
+            except Unfillable as exc:
+                missing = missing or str(exc)
+                continue
+            if runnable(command):
+                found.append(Candidate(command, phrasing, score))
+        if not found and missing:
+            raise Unfillable(missing)
+        return found
+
+
+def fill(template: str, slots: Slots) -> str:
+    """``template`` with each slot replaced by the request's value (shell-quoted), or its
+    default; Unfillable naming what is missing."""
+
+    def one(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(2)
+        value = slots.value(name)
+        if value is None:
+            value = default if default is not None else DEFAULTS.get(name)
+        if value is None:
+            raise Unfillable(f"`{SLOT.sub(lambda x: x.group(1), template)}` needs {_what(name)}")
+        if _inside_quotes(template, m.start()):
+            if not RAW_SAFE.match(value):
+                raise Unfillable(f"{value!r} cannot go inside the command's quotes")
+            return value
+        return value if value == "." or value.isdigit() else shlex.quote(value)
+
+    return SLOT.sub(one, template)
+
+
+def _inside_quotes(template: str, at: int) -> bool:
+    return template[:at].count("'") % 2 == 1
+
+
+def _what(slot: str) -> str:
+    return {
+        "FILE": "a file name",
+        "FILE2": "a second file name",
+        "N": "a number",
+        "PATTERN": "the text to look for (in quotes)",
+        "REPLACEMENT": "what to put instead",
+        "EXT": "a file ending such as .pdf",
+        "DAYS": "how many days",
+        "SIZE": "a size such as 10MB",
+        "NAME": "a program's name",
+    }.get(slot, slot.lower())
+
+
+def runnable(command: str) -> bool:
+    """It parses as bash and every program it starts is on PATH here."""
+    programs = PROGRAM.findall(command)
+    if not programs or any(shutil.which(p) is None and p not in ("echo", "cd") for p in programs):
+        return False
+    try:
+        checked = subprocess.run(
+            ["bash", "-n", "-c", command], capture_output=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return checked.returncode == 0

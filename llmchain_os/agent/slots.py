@@ -1,0 +1,156 @@
+"""The operands of a composed command, read from the request: files, folders, numbers,
+patterns, file endings, ages, sizes and program names.
+
+Each is read by what it looks like and, for paths, by what exists here, never guessed:
+a slot the request does not fill leaves the example unfillable (the planner then says which
+operand is missing) unless the example gives a default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+
+from llmchain_os.agent.paths import FILE_EXTS, path_candidates
+from llmchain_os.agent.retrieval import STOP
+
+QUOTED = re.compile(r"\"([^\"]{1,200})\"|'([^']{1,200})'|`([^`]{1,200})`")
+NUMBER = re.compile(r"(?<![\w.\-/])(\d{1,9})(?![\w.\-/])")
+DAYS = re.compile(r"\b(\d{1,5})\s*(day|week|month)s?\b|\b(?:a|one|this|last)\s+(day|week|month)\b")
+SIZE = re.compile(r"\b(\d{1,6})\s*([kmg])(?:i?b|bytes?|egabytes?|igabytes?|ilobytes?)?\b", re.I)
+EXT = re.compile(
+    r"(?:\*?\.)([A-Za-z0-9]{1,6})\b(?=\s+files?\b|\s*$|\s*[,;])|\b([A-Za-z0-9]{2,5})\s+files\b"
+)
+AFTER = re.compile(
+    r"\b(?:containing|contains?|mentioning|mentions?|matching|match|with|for|word|says?|"
+    r"lines?\s+(?:with|about))\s+(\S+)",
+    re.I,
+)
+REPLACE = (
+    re.compile(
+        r"\b(?:replace|replacing|change|changing|swap)\s+(\S+)\s+(?:with|by|to|into|for)\s+(\S+)",
+        re.I,
+    ),
+    re.compile(r"\b(\S+)\s+(?:replaced|changed|swapped)\s+(?:with|by|to|into|for)\s+(\S+)", re.I),
+)
+UNITS = {"day": 1, "week": 7, "month": 30}
+# Words that are programs on PATH but, in a request, are English ("which", "time", "test").
+ENGLISH_PROGRAMS = frozenset(
+    "which time test true false yes w last look write more less watch who id date cal sort "
+    "find file type kill top free head tail join split comm paste install link line make "
+    "run script wait mount show list print echo expand see".split()
+)
+
+
+@dataclass
+class Slots:
+    """What the request names, by kind (empty where it names nothing of that kind)."""
+
+    files: list[str] = field(default_factory=list)
+    dirs: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    pattern: str = ""
+    replacement: str = ""
+    ext: str = ""
+    days: str = ""
+    size: str = ""
+    name: str = ""
+
+    def value(self, slot: str) -> str | None:
+        """The request's value for a slot of the examples (FILE, DIR, N ...), or None."""
+        simple = {
+            "PATTERN": self.pattern,
+            "REPLACEMENT": self.replacement,
+            "EXT": self.ext,
+            "DAYS": self.days,
+            "SIZE": self.size,
+            "NAME": self.name,
+        }
+        if slot in simple:
+            return simple[slot] or None
+        listed = {"FILE": (self.files, 0), "FILE2": (self.files, 1), "DIR": (self.dirs, 0)}
+        if slot in listed:
+            values, at = listed[slot]
+            return values[at] if len(values) > at else None
+        if slot == "N":
+            return self.numbers[0] if self.numbers else None
+        return None
+
+
+def read_slots(text: str) -> Slots:
+    """Every operand ``text`` names, in the order it names them."""
+    quoted = [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
+    bare = QUOTED.sub(" ", text)
+    found = Slots()
+    for word in path_candidates(bare):
+        (found.dirs if os.path.isdir(os.path.expanduser(word)) else found.files).append(word)
+    found.dirs += [w for w in _folder_words(bare) if w not in found.dirs]
+    named = set(found.files) | set(found.dirs)
+    found.ext = _ext(bare, named)
+    found.days = _days(bare)
+    found.size = _size(bare)
+    plain = SIZE.sub(" ", DAYS.sub(" ", bare))
+    found.numbers = [n for n in NUMBER.findall(plain) if not any(n in p for p in named)]
+    found.pattern, found.replacement = _replacing(text) or (_pattern(quoted, bare, named), "")
+    found.name = _program(bare, named)
+    return found
+
+
+def _folder_words(text: str) -> list[str]:
+    """ "the docs folder", "in docs/", "under src": words that name an existing folder."""
+    words = re.findall(r"\b([\w.\-]+)/?\s+(?:folder|directory|dir)\b", text, re.I)
+    words += re.findall(r"\b(?:in|under|inside|of)\s+(?:the\s+)?([\w.\-]+)/", text, re.I)
+    return [w for w in words if os.path.isdir(w) and w.lower() not in STOP]
+
+
+def _ext(text: str, named: set[str]) -> str:
+    for m in EXT.finditer(text):
+        ext = (m.group(1) or m.group(2) or "").lower()
+        if ext in FILE_EXTS and not any(n.endswith("." + ext) for n in named):
+            return ext
+    return ""
+
+
+def _days(text: str) -> str:
+    m = DAYS.search(text)
+    if m is None:
+        return ""
+    count = int(m.group(1) or 1)
+    return str(count * UNITS[(m.group(2) or m.group(3)).lower()])
+
+
+def _size(text: str) -> str:
+    m = SIZE.search(text)
+    return f"+{int(m.group(1))}{m.group(2).upper()}" if m else ""
+
+
+def _replacing(text: str) -> tuple[str, str] | None:
+    for rule in REPLACE:
+        if m := rule.search(text):
+            return m.group(1).strip("'\"`,."), m.group(2).strip("'\"`,.")
+    return None
+
+
+def _pattern(quoted: list[str], text: str, named: set[str]) -> str:
+    """Quoted text first; else the word after "containing", "with", "for" ..."""
+    if quoted:
+        return quoted[0]
+    for m in AFTER.finditer(text):
+        word = str(m.group(1)).strip(",.?!;:")
+        if word and word.lower() not in STOP and word not in named:
+            return word
+    return ""
+
+
+def _program(text: str, named: set[str]) -> str:
+    """The last word that is a program on PATH and not an English word or a named file."""
+    words: list[str] = re.findall(r"[A-Za-z][\w.+\-]*", text)
+    for word in reversed(words):
+        low = word.lower()
+        if low in STOP or low in ENGLISH_PROGRAMS or word in named:
+            continue
+        if shutil.which(word) is not None:
+            return word
+    return ""
