@@ -15,16 +15,24 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder for the whole run: what is kept there (embedded example requests)
+    is named by a hash of its content, so tests can share it; config, data and state not."""
+    return tmp_path_factory.mktemp("xdg_cache_home")
+
+
 @pytest.fixture(autouse=True)
-def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> Path:
     """XDG dirs under tmp_path, and no LLMOS_*/cloud settings leaking in from the user's env."""
     for var in list(os.environ):
         if var.startswith("LLMOS_") or var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
             monkeypatch.delenv(var)
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
         path = tmp_path / name.lower()
         path.mkdir()
         monkeypatch.setenv(name, str(path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
     monkeypatch.setenv("LLMOS_THREADS", "1")
     return tmp_path
 

@@ -21,7 +21,8 @@ NUMBER = re.compile(r"(?<![\w.\-/])(\d{1,9})(?![\w.\-/])")
 DAYS = re.compile(r"\b(\d{1,5})\s*(day|week|month)s?\b|\b(?:a|one|this|last)\s+(day|week|month)\b")
 SIZE = re.compile(r"\b(\d{1,6})\s*([kmg])(?:i?b|bytes?|egabytes?|igabytes?|ilobytes?)?\b", re.I)
 EXT = re.compile(
-    r"(?:\*?\.)([A-Za-z0-9]{1,6})\b(?=\s+files?\b|\s*$|\s*[,;])|\b([A-Za-z0-9]{2,5})\s+files\b"
+    r"\*\.([A-Za-z0-9]{1,6})\b|(?<![\w.])\.([A-Za-z0-9]{1,6})\s+files?\b"
+    r"|\b([A-Za-z0-9]{2,5})\s+files\b"
 )
 AFTER = re.compile(
     r"\b(?:containing|contains?|mentioning|mentions?|matching|match|with|for|word|says?|"
@@ -107,7 +108,7 @@ def _folder_words(text: str) -> list[str]:
 
 def _ext(text: str, named: set[str]) -> str:
     for m in EXT.finditer(text):
-        ext = (m.group(1) or m.group(2) or "").lower()
+        ext = next((g for g in m.groups() if g), "").lower()
         if ext in FILE_EXTS and not any(n.endswith("." + ext) for n in named):
             return ext
     return ""

@@ -1,0 +1,140 @@
+"""Commands composed from the team's examples, with the real embedding model and the
+planner and executor the shell uses."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from llmchain_os.agent.compose import (
+    SLOT,
+    Composer,
+    Example,
+    Unfillable,
+    fill,
+    load_examples,
+    runnable,
+)
+from llmchain_os.agent.slots import Slots, read_slots
+from llmchain_os.knowledge.embed import Embedder
+from llmchain_os.prompts import load_exemplars
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder(threads=1)
+
+
+@pytest.fixture(scope="module")
+def composer(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Composer:
+    return Composer(load_examples(), embedder, tmp_path_factory.mktemp("cache"), load_exemplars())
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "notes.txt").write_text("one\ntwo error\nthree\n")
+    (tmp_path / "docs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_every_example_fills_and_parses_as_bash() -> None:
+    everything = Slots(
+        files=["notes.txt", "old.txt"],
+        dirs=["docs"],
+        numbers=["3"],
+        pattern="error",
+        replacement="warning",
+        ext="pdf",
+        days="2",
+        size="+1M",
+        name="git",
+    )
+    for example in load_examples():
+        command = fill(example.command, everything)
+        assert not SLOT.search(command), command
+        checked = subprocess.run(["bash", "-n", "-c", command], capture_output=True)
+        assert checked.returncode == 0, (command, checked.stderr)
+        assert example.requests, example
+
+
+@pytest.mark.parametrize(
+    ("request_text", "command"),
+    [
+        ("how many lines are in notes.txt", "wc -l -- notes.txt"),
+        ("hw many lines in notes.txt", "wc -l -- notes.txt"),
+        ("show me the last 2 lines of notes.txt", "tail -n 2 -- notes.txt"),
+        ("which lines of notes.txt mention error", "grep -n -- error notes.txt"),
+        ("what kernel am i running", "uname -r"),
+        ("how many files are in docs", "find docs -type f | wc -l"),
+    ],
+)
+def test_a_request_no_tool_fits_gets_its_command(
+    composer: Composer, here: Path, request_text: str, command: str
+) -> None:
+    found, _, _ = composer.route(request_text)
+
+    assert found and found[0].command == command
+
+
+def test_a_request_a_tool_fits_is_left_to_the_tool(composer: Composer, here: Path) -> None:
+    found, tool, score = composer.route("show the top processes by memory")
+
+    assert found == [] and tool == "top_processes" and score > 0.8
+
+
+def test_an_operand_the_request_does_not_name_is_asked_for(composer: Composer, here: Path) -> None:
+    with pytest.raises(Unfillable, match="needs a file name"):
+        composer.route("how many lines are in the file")
+
+
+def test_operands_are_quoted_and_cannot_break_out() -> None:
+    slots = read_slots("lines in notes.txt containing \"x'; rm -rf ~; echo '\"")
+
+    assert fill("grep -n -- {PATTERN} {FILE}", slots) == (
+        "grep -n -- 'x'\"'\"'; rm -rf ~; echo '\"'\"'' notes.txt"
+    )
+    with pytest.raises(Unfillable, match="cannot go inside the command's quotes"):
+        fill("sed 's/{PATTERN}/y/' -- {FILE}", slots)
+
+
+def test_a_command_whose_program_is_missing_is_not_a_candidate() -> None:
+    assert runnable("wc -l -- notes.txt")
+    assert not runnable("no-such-program-xyz --all")
+    assert not runnable("wc -l | no-such-filter")
+    assert not runnable("wc -l (")
+
+
+def test_an_example_below_the_floor_composes_nothing(embedder: Embedder, tmp_path: Path) -> None:
+    small = Composer([Example("date", ("what time is it",))], embedder, tmp_path, {})
+
+    assert small.route("bake me a chocolate cake")[0] == []
+    assert small.route("whats the time")[0][0].command == "date"
+
+
+def test_through_the_chain_a_read_runs_and_a_change_is_always_asked(
+    here: Path, local_model: object
+) -> None:
+    from llmchain_os import Chain
+    from llmchain_os.agent.plan import StepStatus
+    from llmchain_os.api import Session
+    from llmchain_os.config import Settings
+
+    session = Session(Settings(n_threads=1), model=local_model)  # type: ignore[arg-type]
+    counted = Chain(session=session).invoke("how many lines are in notes.txt")
+    assert [(s.tool, s.status) for s in counted.steps] == [("run_shell", StepStatus.DONE)]
+    assert counted.steps[0].output["stdout"].split()[0] == "3"
+
+    mode = (here / "notes.txt").stat().st_mode
+    asked: list[str] = []
+    changed = Chain(
+        session=session, approve=lambda step, _: asked.append(step.args["command"]) or False
+    ).invoke("make notes.txt read only")
+    assert asked == ["chmod a-w -- notes.txt"]  # --yes would not approve it either
+    assert changed.steps[0].status is StepStatus.DECLINED
+    assert (here / "notes.txt").stat().st_mode == mode
+    with_yes = Chain(session=session, approve=True).invoke("make notes.txt read only")
+    assert with_yes.steps[0].status is StepStatus.DECLINED  # the shell guessed the command
+    assert (here / "notes.txt").stat().st_mode == mode

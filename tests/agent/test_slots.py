@@ -1,0 +1,65 @@
+"""Operands read from a request: what it names, by kind, from what exists here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from llmchain_os.agent.slots import read_slots
+
+
+@pytest.fixture(autouse=True)
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "notes.txt").write_text("a\n")
+    (tmp_path / "old.txt").write_text("b\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_files_and_folders_in_the_order_named() -> None:
+    slots = read_slots("what changed between old.txt and notes.txt in the docs folder")
+
+    assert slots.files[:2] == ["old.txt", "notes.txt"]
+    assert slots.dirs == ["docs"]
+    assert (slots.value("FILE"), slots.value("FILE2"), slots.value("DIR")) == (
+        "old.txt",
+        "notes.txt",
+        "docs",
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_text", "slot", "value"),
+    [
+        ("first 5 lines of notes.txt", "N", "5"),
+        ("files in docs changed in the last 3 days", "DAYS", "3"),
+        ("what was modified this week", "DAYS", "7"),
+        ("files bigger than 10 MB in docs", "SIZE", "+10M"),
+        ("find all the pdf files here", "EXT", "pdf"),
+        ("list every *.log under docs", "EXT", "log"),
+        ("lines in notes.txt containing timeout", "PATTERN", "timeout"),
+        ("search notes.txt for 'disk full'", "PATTERN", "disk full"),
+        ("where is python3 installed", "NAME", "python3"),
+    ],
+)
+def test_each_kind_of_operand(request_text: str, slot: str, value: str) -> None:
+    assert read_slots(request_text).value(slot) == value
+
+
+def test_a_replacement_reads_both_words() -> None:
+    slots = read_slots("show notes.txt with Bob changed to Robert")
+
+    assert (slots.pattern, slots.replacement) == ("Bob", "Robert")
+
+
+def test_what_is_not_named_is_not_made_up() -> None:
+    slots = read_slots("how many lines are in the file")
+
+    assert slots.value("FILE") is None and slots.value("N") is None
+    assert slots.value("PATTERN") is None and slots.value("NAME") is None
+
+
+def test_a_number_inside_a_file_name_is_not_a_count() -> None:
+    assert read_slots("show backup2024.tar").value("N") is None
