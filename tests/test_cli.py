@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -345,6 +346,19 @@ def test_doctor_exits_0_and_reports_the_model_loaded() -> None:
     model_lines = [line for line in proc.stdout.splitlines() if line.startswith("ok   model:")]
     assert len(model_lines) == 1, proc.stdout
     assert "loaded" in model_lines[0]
+    assert "ok   embeddings: all-MiniLM-L6-v2" in proc.stdout
+
+
+def test_doctor_says_what_is_missing_without_man_pages(tmp_path: Path) -> None:
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    for name in ("bash", "sh", "bwrap"):  # a minimal image: no man, no apropos
+        if (found := shutil.which(name)) is not None:
+            (bare / name).symlink_to(found)
+    proc = llmos("doctor", env={"PATH": str(bare)})
+
+    assert "manuals: no `man` program" in proc.stdout, proc.stdout
+    assert "no whatis database" in proc.stdout
 
 
 def test_doctor_fails_and_names_the_fix_when_the_model_is_missing() -> None:
