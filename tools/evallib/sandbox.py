@@ -1,5 +1,6 @@
-"""The throwaway world of one task: a fresh directory that is also HOME and every XDG dir,
-the files and processes the task asks for, and everything removed again afterwards.
+"""The throwaway world of one task: a fresh directory that is also HOME and its XDG config,
+data and state dirs (the cache is shared by the run), the files and processes the task asks
+for, and everything removed again afterwards.
 
 Spawned processes are killed in ``close`` whatever happened; the directory is removed last.
 """
@@ -18,7 +19,10 @@ from typing import Any
 
 from tools.evallib.tasks import Task
 
-XDG = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
+XDG = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
+# The cache is shared by every task of a run: what llmchain-os keeps there (embedded example
+# requests) is named by a hash of its content, and a new user builds it once, not per request.
+_CACHE: list[Path] = []
 # Settings that would leak the evaluator's own configuration into a task.
 SCRUB_PREFIXES = ("LLMOS_", "OPENAI_")
 # The user's crontab lives outside any directory; tasks get this stand-in first on PATH, which
@@ -37,6 +41,13 @@ esac
 """
 
 
+def shared_cache() -> Path:
+    """One cache folder for the whole run (made on first use, left for the OS's /tmp)."""
+    if not _CACHE:
+        _CACHE.append(Path(tempfile.mkdtemp(prefix="llmos-eval-cache-")).resolve())
+    return _CACHE[0]
+
+
 class Sandbox:
     """A task's directory, environment and processes; use as a context manager."""
 
@@ -53,6 +64,7 @@ class Sandbox:
         env["PATH"] = f"{self.dir / '.bin'}{os.pathsep}{env.get('PATH', os.defpath)}"
         for var in XDG:
             env[var] = str(self.dir / ("." + var.split("_")[1].lower()))
+        env["XDG_CACHE_HOME"] = str(shared_cache())
         env.update(self.task.env)
         return env
 
