@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from llmchain_os.agent.paths import FILE_EXTS, FILE_WORD
 from llmchain_os.agent.slots import Slots, read_slots
 
 if TYPE_CHECKING:
@@ -45,6 +46,15 @@ PROGRAM = re.compile(r"(?:^|[|;&]\s*)([\w.+-]+)")
 class Example:
     command: str
     requests: tuple[str, ...]
+
+    @property
+    def changes(self) -> bool:
+        """Whether its command changes anything (judged by the command classifier, with
+        sample operands): a request to change something is never answered by a read."""
+        from llmchain_os.safety.commands import classify_command
+        from llmchain_os.safety.risk import Risk
+
+        return classify_command(fill(self.command, SAMPLE)).risk is not Risk.READ
 
 
 @dataclass(frozen=True)
@@ -88,32 +98,35 @@ class Composer:
         self.embedder = embedder
         self._owner = [i for i, e in enumerate(examples) for _ in e.requests]
         self._phrasings = [r for e in examples for r in e.requests]
-        self.vectors = cached_vectors("commands", self._phrasings, embedder, cache)
+        self._changes = [e.changes for e in examples]
+        masked_phrasings = [masked(p) for p in self._phrasings]
+        self.vectors = cached_vectors("commands", masked_phrasings, embedder, cache)
         self._tool_of = [t for t, requests in (tools or {}).items() for _ in requests]
-        tool_texts = [r for requests in (tools or {}).values() for r in requests]
+        tool_texts = [masked(r) for requests in (tools or {}).values() for r in requests]
         self.tool_vectors = cached_vectors("tools", tool_texts, embedder, cache)
 
-    def route(self, text: str) -> tuple[list[Candidate], str, float]:
+    def route(self, text: str, changes: bool = False) -> tuple[list[Candidate], str, float]:
         """For a request: the composed candidates when an example beats every tool's own
-        examples by ``MARGIN`` (else []), with the nearest tool and its score."""
-        query = self.embedder.embed([text])[0]
+        examples by ``MARGIN`` (else []), with the nearest tool and its score. A request
+        that asks for a change (``changes``) is matched only to examples that make one."""
+        query = self.embedder.embed([masked(text)])[0]
         tool, tool_score = "", -1.0
         if len(self._tool_of):
             scores = self.tool_vectors @ query
             best = int(scores.argmax())
             tool, tool_score = self._tool_of[best], float(scores[best])
-        near = self.nearest_to(query, 1)
+        near = self.nearest_to(query, 1, changes)
         if not near or near[0][2] < MIN_SCORE or near[0][2] < tool_score + MARGIN:
             return [], tool, tool_score
-        return self.compose(text, query), tool, tool_score
+        return self.compose(text, query, changes), tool, tool_score
 
     def nearest(self, text: str, k: int = 5) -> list[Near]:
         """The ``k`` nearest examples (each once, by its nearest phrasing), best first."""
-        return self.nearest_to(self.embedder.embed([text])[0], k)
+        return self.nearest_to(self.embedder.embed([masked(text)])[0], k)
 
     def nearest_to(
-        self, query: NDArray[np.float32], k: int = 5
-    ) -> list[tuple[Example, str, float]]:
+        self, query: NDArray[np.float32], k: int = 5, changes: bool = False
+    ) -> list[Near]:
         import numpy as np
 
         scores = self.vectors @ query
@@ -121,7 +134,7 @@ class Composer:
         found: list[Near] = []
         for i in np.argsort(-scores):
             owner = self._owner[int(i)]
-            if owner in seen:
+            if owner in seen or (changes and not self._changes[owner]):
                 continue
             seen.add(owner)
             found.append((self.examples[owner], self._phrasings[int(i)], float(scores[i])))
@@ -129,10 +142,14 @@ class Composer:
                 break
         return found
 
-    def compose(self, text: str, query: NDArray[np.float32] | None = None) -> list[Candidate]:
+    def compose(
+        self, text: str, query: NDArray[np.float32] | None = None, changes: bool = False
+    ) -> list[Candidate]:
         """Complete, checked commands for ``text`` from its nearest examples above
         MIN_SCORE, best first; Unfillable when the best one lacks an operand."""
-        near = self.nearest_to(query if query is not None else self.embedder.embed([text])[0])
+        if query is None:
+            query = self.embedder.embed([masked(text)])[0]
+        near = self.nearest_to(query, 5, changes)
         slots = read_slots(text)
         found: list[Candidate] = []
         missing = ""
@@ -149,6 +166,31 @@ class Composer:
         if not found and missing:
             raise Unfillable(missing)
         return found
+
+
+SAMPLE = Slots(
+    files=["notes.txt", "old.txt"],
+    dirs=["docs"],
+    numbers=["3"],
+    pattern="error",
+    replacement="warning",
+    ext="pdf",
+    days="2",
+    size="+1M",
+    name="git",
+)
+SAMPLE_FOLDERS = re.compile(r"\bdocs\b")  # the folder the examples' requests name
+
+
+def masked(text: str) -> str:
+    """File names read as their kind ("notes.txt" -> "a .txt file") and the examples' sample
+    folder as "a folder", so that a name shared with an example does not decide the match."""
+
+    def kind(m: re.Match[str]) -> str:
+        name, ext = m.group(1), m.group(2).lower()
+        return f"a .{name.split('.', 1)[1]} file" if ext in FILE_EXTS else name
+
+    return SAMPLE_FOLDERS.sub("a folder", FILE_WORD.sub(kind, text))
 
 
 def fill(template: str, slots: Slots) -> str:

@@ -29,6 +29,14 @@ NO_TOOL_CHANGE = re.compile(
     r"make\s+(?:an?\s+)?(?:\w+\s+)?(?:copy|directory|folder|dir|archive))\b",
     re.I,
 )
+# An order to change something ("open the port", "wipe my home", "stop nginx"): never
+# answered by a command that only reads.
+CHANGE_ORDER = re.compile(
+    r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:open|close|block|unblock|allow|deny|"
+    r"enable|disable|start|stop|restart|wipe|clear|empty|set|turn|kill|delete|remove|erase|"
+    r"trash|purge|clean|change|edit|write|create|add|append|overwrite|replace|update)\b",
+    re.I,
+)
 RUNNING_QUESTION = re.compile(
     r"^\s*(?:is|are)\s+(?:the\s+|a\s+)?(?P<name>[\w.\-:]+)\s+(?:process\s+|service\s+|"
     r"daemon\s+)?(?:still\s+)?(?:running|alive|up)\b",
@@ -48,6 +56,11 @@ def no_tool_change(text: str) -> str | None:
     """The change verb of an order no tool carries out ("format the disk"), if any."""
     m = NO_TOOL_CHANGE.match(text)
     return m.group(0).strip() if m else None
+
+
+def asks_change(text: str) -> bool:
+    """Whether the request orders a change (rather than asks a question)."""
+    return bool(CHANGE_ORDER.match(text) or NO_TOOL_CHANGE.match(text))
 
 
 def asked_if_running(text: str) -> str | None:

@@ -38,6 +38,7 @@ from llmchain_os.agent.intent import (
     BULK,
     DELETE_VERB,
     asked_if_running,
+    asks_change,
     asks_file_text,
     names_in,
     no_tool_change,
@@ -245,13 +246,14 @@ class RetrievalPlanner:
                 f"say 'run `{said.command}`' to run it, or 'explain `{said.command}`'"
             )
         self._refuse_remote(clause)
-        if self.composer is not None and (why := self._compose(clause, outcome)):
-            return self.registry.get("run_shell"), why
-        self._refuse_unsupported(clause)
+        self._refuse_bulk_kill(clause)
         if "kill_process" in self.registry and KILL_INTENT.search(clause):
             return self.registry.get("kill_process"), "the request asks to stop a process"
         if "delete_files" in self.registry and DELETE_INTENT.search(clause):
             return self.registry.get("delete_files"), "the request asks to delete files"
+        if self.composer is not None and (why := self._compose(clause, outcome)):
+            return self.registry.get("run_shell"), why
+        self._refuse_unsupported(clause)
         named = self._names_process(clause)
         if named:
             return self.registry.get("process_info"), named
@@ -293,7 +295,8 @@ class RetrievalPlanner:
 
         assert self.composer is not None
         try:
-            found, tool, tool_score = self.composer.route(clause)
+            changes = asks_change(clause) or bool(KILL_INTENT.search(clause))
+            found, tool, tool_score = self.composer.route(clause, changes)
         except Unfillable as exc:
             raise Unsure(f"I would run a command for {clause!r}, but {exc}") from None
         if not found:
@@ -317,14 +320,17 @@ class RetrievalPlanner:
             )
 
     def _refuse_unsupported(self, clause: str) -> None:
-        """Requests that no tool can do right: a change no tool makes, a kill of every
-        process with a name. A read tool's answer to them would look like one."""
+        """A change no tool makes and no example composes: a read tool's answer to it would
+        look like one."""
         verb = no_tool_change(clause)
         if verb is not None:
             raise Unsure(
                 f"{clause!r} asks me to {verb.lower()}, which none of my tools does; "
                 "run the command yourself with ! if you know it (try /tools)"
             )
+
+    def _refuse_bulk_kill(self, clause: str) -> None:
+        """A kill of every process with a name: one process at a time, by pid."""
         if KILL_INTENT.search(clause) and BULK.search(clause):
             raise Unsure(
                 "I can stop one process at a time, by pid, not all of a kind; "

@@ -197,11 +197,14 @@ class Session:
         """Commands composed from the team's examples for requests no tool fits; None (and
         a note for doctor) when the embedding model cannot load here."""
         from llmchain_os.agent.compose import Composer, load_examples
+        from llmchain_os.agent.planner import NONE_LABEL
         from llmchain_os.knowledge.embed import EmbeddingError, shared_embedder
         from llmchain_os.paths import cache_dir
         from llmchain_os.prompts import load_exemplars
 
+        # the tools' own examples, and those of requests no tool or command should take
         tools = {t: ex for t, ex in load_exemplars().items() if t in self.registry}
+        tools[NONE_LABEL] = load_exemplars().get(NONE_LABEL, [])
         try:
             return Composer(load_examples(), shared_embedder(), cache_dir(), tools)
         except (EmbeddingError, OSError) as exc:
