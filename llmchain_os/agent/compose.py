@@ -208,7 +208,11 @@ def fill(template: str, slots: Slots) -> str:
             if not RAW_SAFE.match(value):
                 raise Unfillable(f"{value!r} cannot go inside the command's quotes")
             return value
-        return value if value == "." or value.isdigit() else shlex.quote(value)
+        if value == "." or value.isdigit():
+            return value
+        if value == "~" or value.startswith("~/"):  # the home expands only unquoted
+            return "~" + (f"/{shlex.quote(value[2:])}" if value[2:] else "")
+        return shlex.quote(value)
 
     return SLOT.sub(one, template)
 

@@ -172,8 +172,8 @@ def grant_for(scope: Scope, risk: Risk) -> Grant:
             continue
         if exists and real.is_dir() and not approved_by_person:
             # `tar -x`, `cp -r src/. dir`, `touch .`: new entries in it, not what it holds
-            if not holds_protected(real):
-                folders.append(real)
+            # (in a home, a startup file or key that appears is taken back: ``watch``)
+            folders.append(real)
             continue
         folder, missing = _anchor(real.parent if exists else real)
         strict = not approved_by_person or sensitive_place(real) is not None

@@ -53,6 +53,11 @@ from llmchain_os.safety.program_words import (
 )
 from llmchain_os.safety.risk import Assessment, Risk
 
+# `python3 --version`; for a shell only the long spellings (`bash -h` is hashall, then it
+# runs what is on stdin)
+ONLY_PRINTS = frozenset({"--version", "--help"})
+INTERPRETER_PRINTS = ONLY_PRINTS | {"-V", "-VV", "-h"}
+
 
 def assess_words(words: list[str], src: str, nested: Nested) -> Assessment:
     """The risk of one simple command, given as the words bash runs (quotes removed)."""
@@ -90,6 +95,11 @@ def _dispatch(words: list[str], src: str, nested: Nested) -> Assessment:
         return _assignment(words, src, nested)
     if prog == "env" and (script := env_script(args)) is not None:
         return nested.script(script)
+    if prog in ("command", "type", "hash") and args[:1] in (["-v"], ["-V"], ["-t"]):
+        return read(f"`{prog} {args[0]}` only says what a name is")
+    prints = INTERPRETER_PRINTS if INTERPRETER.match(prog) else ONLY_PRINTS
+    if (prog in SHELLS or INTERPRETER.match(prog)) and args and set(args) <= prints:
+        return read(f"`{prog} {args[0]}` only prints")
     if prog in WRAPPERS:
         return _wrapper_risk(prog, args, src, nested)
     if (COMPUTED.search(words[0]) and words[0] != "[") or not words[0]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from llmchain_os.safety.outputs import after_cd, expand
-from llmchain_os.safety.places import holds_protected, write_targets
+from llmchain_os.safety.places import write_targets
 from llmchain_os.safety.program_words import FD_PATH
 from llmchain_os.safety.risk import Assessment, Risk
 
@@ -307,9 +307,7 @@ class ScopeBuilder:
         folder = expand(word, self.cwd)
         if folder is None:
             self.unknown.append(f"`{word}` is worked out only when the command runs")
-        elif holds_protected(Path(folder)):
-            self.unknown.append(f"it makes files of names not known now in {folder}")
-        else:
+        else:  # in a home too: what is there stays read-only, startup files are watched
             self.new_in.append(folder)
 
     def build(self, text: str = "") -> Scope:

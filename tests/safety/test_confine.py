@@ -259,3 +259,17 @@ def test_the_mode_of_a_writable_folder_is_put_back_unless_the_question_named_it(
     (work / "sub").mkdir(mode=0o755)
     granted("chmod 700 sub", "chmod 700 sub", Risk.WRITE)
     assert (work / "sub").stat().st_mode & 0o777 == 0o700
+
+
+def test_unpacking_in_the_home_adds_files_but_no_startup_file(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(home)
+    with pytest.raises(ToolError, match=r"created .*\.profile, which no step may create"):
+        granted(
+            "echo x > new.txt; echo evil > .profile; echo y >> .bashrc", "tar -xf a.tar", Risk.WRITE
+        )
+
+    assert (home / "new.txt").read_text() == "x\n"
+    assert not (home / ".profile").exists()
+    assert (home / ".bashrc").read_text() == "# mine\n"
