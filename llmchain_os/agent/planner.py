@@ -273,19 +273,38 @@ class RetrievalPlanner:
                 "you spell out (try /tools)"
             )
         if top is None or top.score < self.min_score:
+            tried = self.composer.suggest(clause) if self.composer is not None else []
+            maybe = " Maybe: " + ", ".join(f"`!{c}`" for c in tried) + "." if tried else ""
             raise Unsure(
-                f"I'm not sure what to do with {clause!r}. Closest tools: {_fmt(ranked[:3])}. "
-                "Try rephrasing, name a path or process, or run a command with !"
+                f"I'm not sure what to do with {clause!r}. Closest tools: {_fmt(ranked[:3])}."
+                f"{maybe} Try rephrasing, name a path or process, or run a command with !"
             )
         close = self._fitting([m for m in tools[:3] if m.score >= top.score - self.margin], clause)
         if len(close) > 1 and self.model is not None:
             name = self._ask_choice(clause, close, outcome)
+            self._check_fit(clause, name)
             return self.registry.get(name), f"the model chose it over {_fmt(close)}"
         if close and close[0].tool != top.tool:
+            self._check_fit(clause, close[0].tool)
             return self.registry.get(
                 close[0].tool
             ), f"closest example that fits: {close[0].example!r}"
+        self._check_fit(clause, top.tool)
         return self.registry.get(top.tool), f"closest example: {top.example!r}"
+
+    def _check_fit(self, clause: str, tool: str) -> None:
+        """A tool chosen by shared words must also be near in meaning: one whose own
+        examples are far from the request would answer another question confidently."""
+        from llmchain_os.agent.compose import TOOL_FLOOR
+
+        if self.composer is None or (fit := self.composer.tool_fit(clause, tool)) >= TOOL_FLOOR:
+            return
+        tried = self.composer.suggest(clause)
+        maybe = " Maybe: " + ", ".join(f"`!{c}`" for c in tried) if tried else ""
+        raise Unsure(
+            f"I'm not sure what to do with {clause!r}: the nearest tool, {tool}, does not fit "
+            f"it ({fit:.2f}).{maybe} Try rephrasing, or run a command with !"
+        )
 
     def _compose(self, clause: str, outcome: PlanOutcome) -> str:
         """A command from the nearest of the team's examples, when one fits better than any

@@ -138,3 +138,23 @@ def test_through_the_chain_a_read_runs_and_a_change_is_always_asked(
     with_yes = Chain(session=session, approve=True).invoke("make notes.txt read only")
     assert with_yes.steps[0].status is StepStatus.DECLINED  # the shell guessed the command
     assert (here / "notes.txt").stat().st_mode == mode
+
+
+def test_the_word_searched_for_does_not_decide_the_example(composer: Composer, here: Path) -> None:
+    found, _, _ = composer.route("which lines in notes.txt mention pineapple")
+
+    assert found and found[0].command == "grep -n -- pineapple notes.txt"
+
+
+def test_a_tool_that_shares_words_but_not_meaning_is_unsure(
+    here: Path, local_model: object
+) -> None:
+    from llmchain_os import Chain
+    from llmchain_os.api import Session
+    from llmchain_os.config import Settings
+
+    session = Session(Settings(n_threads=1), model=local_model)  # type: ignore[arg-type]
+    result = Chain(session=session).invoke("which recipe has pineapple in it")
+
+    assert result.steps == [] and result.unsure is not None
+    assert "does not fit it" in result.unsure
