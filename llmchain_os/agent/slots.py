@@ -37,6 +37,13 @@ REPLACE = (
     re.compile(r"\b(\S+)\s+(?:replaced|changed|swapped)\s+(?:with|by|to|into|for)\s+(\S+)", re.I),
 )
 UNITS = {"day": 1, "week": 7, "month": 30}
+ORDINALS = {
+    word: n
+    for n, word in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth".split(), start=1
+    )
+}
+ORDINAL = re.compile(r"\b(" + "|".join(ORDINALS) + r")\b|\b(\d{1,3})(?:st|nd|rd|th)\b", re.I)
 # Words that are programs on PATH but, in a request, are English ("which", "time", "test").
 ENGLISH_PROGRAMS = frozenset(
     "which time test true false yes w last look write more less watch who id date cal sort "
@@ -94,6 +101,7 @@ def read_slots(text: str) -> Slots:
     found.size = _size(bare)
     plain = SIZE.sub(" ", DAYS.sub(" ", bare))
     found.numbers = [n for n in NUMBER.findall(plain) if not any(n in p for p in named)]
+    found.numbers += [_ordinal(m) for m in ORDINAL.finditer(plain)]  # "the second column"
     found.pattern, found.replacement = _replacing(text) or (_pattern(quoted, bare, named), "")
     found.name = _program(bare, named)
     return found
@@ -114,7 +122,13 @@ def _ext(text: str, named: set[str]) -> str:
     return ""
 
 
+def _ordinal(m: re.Match[str]) -> str:
+    return str(ORDINALS[m.group(1).lower()]) if m.group(1) else m.group(2)
+
+
 def _days(text: str) -> str:
+    if re.search(r"\btoday\b", text, re.I):
+        return "1"
     m = DAYS.search(text)
     if m is None:
         return ""
