@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from llmchain_os.knowledge.embed import Embedder
 
-SLOT = re.compile(r"\{(FILE2|FILE|DIR|N|PATTERN|REPLACEMENT|EXT|DAYS|SIZE|NAME)(?::([^}]*))?\}")
+SLOT = re.compile(r"\{(FILE2|FILE|DIR|NEW|N|PATTERN|REPLACEMENT|EXT|DAYS|SIZE|NAME)(?::([^}]*))?\}")
 # A value put inside the template's own single quotes ('*.{EXT}', 's/{PATTERN}/x/'): only
 # plain characters, so it cannot end the quotes.
 RAW_SAFE = re.compile(r"^[\w.@%+ -]{1,80}$")
@@ -213,6 +213,7 @@ SAMPLE = Slots(
     days="2",
     size="+1M",
     name="git",
+    new="archive",
 )
 SAMPLE_FOLDERS = re.compile(r"\bdocs\b")  # the folder the examples' requests name
 
@@ -245,8 +246,10 @@ def fill(template: str, slots: Slots) -> str:
     def one(m: re.Match[str]) -> str:
         name, default = m.group(1), m.group(2)
         value = slots.value(name)
+        if value is None and default is None and name in DEFAULTS and _alone(template, m):
+            value = DEFAULTS[name]  # `du -sh -- .`, never `zip -r ..zip`
         if value is None:
-            value = default if default is not None else DEFAULTS.get(name)
+            value = default
         if value is None:
             raise Unfillable(f"`{SLOT.sub(lambda x: x.group(1), template)}` needs {_what(name)}")
         if _inside_quotes(template, m.start()):
@@ -262,6 +265,13 @@ def fill(template: str, slots: Slots) -> str:
     return SLOT.sub(one, template)
 
 
+def _alone(template: str, m: re.Match[str]) -> bool:
+    """Whether the slot is a word of its own in the template (not part of a name)."""
+    before = template[m.start() - 1 : m.start()]
+    after = template[m.end() : m.end() + 1]
+    return before in ("", " ") and after in ("", " ")
+
+
 def _inside_quotes(template: str, at: int) -> bool:
     return template[:at].count("'") % 2 == 1
 
@@ -270,6 +280,7 @@ def _what(slot: str) -> str:
     return {
         "FILE": "a file name",
         "FILE2": "a second file name",
+        "DIR": "a folder name",
         "N": "a number",
         "PATTERN": "the text to look for (in quotes)",
         "REPLACEMENT": "what to put instead",
@@ -277,6 +288,7 @@ def _what(slot: str) -> str:
         "DAYS": "how many days",
         "SIZE": "a size such as 10MB",
         "NAME": "a program's name",
+        "NEW": "the name of what to create ('called ...')",
     }.get(slot, slot.lower())
 
 

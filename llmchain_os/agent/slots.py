@@ -37,6 +37,7 @@ REPLACE = (
     re.compile(r"\b(\S+)\s+(?:replaced|changed|swapped)\s+(?:with|by|to|into|for)\s+(\S+)", re.I),
 )
 UNITS = {"day": 1, "week": 7, "month": 30}
+CALLED = re.compile(r"\b(?:called|named)\s+(\S+)", re.I)
 ORDINALS = {
     word: n
     for n, word in enumerate(
@@ -65,6 +66,7 @@ class Slots:
     days: str = ""
     size: str = ""
     name: str = ""
+    new: str = ""  # what to create: the word after "called" or "named"
 
     def value(self, slot: str) -> str | None:
         """The request's value for a slot of the examples (FILE, DIR, N ...), or None."""
@@ -75,6 +77,7 @@ class Slots:
             "DAYS": self.days,
             "SIZE": self.size,
             "NAME": self.name,
+            "NEW": self.new,
         }
         if slot in simple:
             return simple[slot] or None
@@ -104,6 +107,8 @@ def read_slots(text: str) -> Slots:
     found.numbers += [_ordinal(m) for m in ORDINAL.finditer(plain)]  # "the second column"
     found.pattern, found.replacement = _replacing(text) or (_pattern(quoted, bare, named), "")
     found.name = _program(bare, named)
+    if m := CALLED.search(text):
+        found.new = m.group(1).strip("'\"`.,;")
     return found
 
 

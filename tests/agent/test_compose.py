@@ -51,6 +51,7 @@ def test_every_example_fills_and_parses_as_bash() -> None:
         days="2",
         size="+1M",
         name="git",
+        new="archive",
     )
     for example in load_examples():
         command = fill(example.command, everything)
@@ -158,3 +159,14 @@ def test_a_tool_that_shares_words_but_not_meaning_is_unsure(
 
     assert result.steps == [] and result.unsure is not None
     assert "does not fit it" in result.unsure
+
+
+def test_a_folder_default_never_becomes_part_of_a_name() -> None:
+    nothing = Slots()
+
+    assert fill("du -sh -- {DIR}", nothing) == "du -sh -- ."
+    with pytest.raises(Unfillable, match="needs a folder name"):
+        fill("zip -r {DIR}.zip -- {DIR}", nothing)
+    assert fill("mkdir -p -- {NEW}", read_slots("make a folder called archive")) == (
+        "mkdir -p -- archive"
+    )
