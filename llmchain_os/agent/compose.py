@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llmchain_os.agent.paths import FILE_EXTS, FILE_WORD
+from llmchain_os.agent.paths import FILE_WORD
 from llmchain_os.agent.slots import Slots, read_slots
 
 if TYPE_CHECKING:
@@ -110,21 +110,24 @@ class Composer:
         self.tool_vectors = cached_vectors("tools", tool_texts, embedder, cache)
         self._last: tuple[str, NDArray[np.float32] | None] = ("", None)
 
-    def _query(self, text: str) -> NDArray[np.float32]:
-        """The request's vector, its operands read as the examples' samples (the last one is
-        kept: route, fit and suggest share it)."""
+    def _query(self, text: str, for_tools: bool = False) -> NDArray[np.float32]:
+        """The request's vector: for the examples its operands read as their samples, for
+        the tools only its paths masked (the last pair is kept: route, fit and suggest
+        share it)."""
         if self._last[0] != text:
-            self._last = (text, self.embedder.embed([as_sample(text)])[0])
-        vector = self._last[1]
-        assert vector is not None
-        return vector
+            both = self.embedder.embed([as_sample(text), masked(text)])
+            self._last = (text, both)
+        vectors = self._last[1]
+        assert vectors is not None
+        row: NDArray[np.float32] = vectors[1 if for_tools else 0]
+        return row
 
     def tool_fit(self, text: str, tool: str) -> float:
         """How near the request is to ``tool``'s own nearest example (cosine; -1 if none)."""
         rows = [i for i, t in enumerate(self._tool_of) if t == tool]
         if not rows:
             return -1.0
-        return float((self.tool_vectors[rows] @ self._query(text)).max())
+        return float((self.tool_vectors[rows] @ self._query(text, for_tools=True)).max())
 
     def suggest(self, text: str, k: int = 2) -> list[str]:
         """Ready-to-run commands from the nearest examples, for an "unsure" answer: only
@@ -149,7 +152,7 @@ class Composer:
         query = self._query(text)
         tool, tool_score = "", -1.0
         if len(self._tool_of):
-            scores = self.tool_vectors @ query
+            scores = self.tool_vectors @ self._query(text, for_tools=True)
             best = int(scores.argmax())
             tool, tool_score = self._tool_of[best], float(scores[best])
         near = self.nearest_to(query, 1, changes)
@@ -218,15 +221,26 @@ SAMPLE = Slots(
 SAMPLE_FOLDERS = re.compile(r"\bdocs\b")  # the folder the examples' requests name
 
 
+# File kinds that decide which program reads a file; any other file reads as "a file".
+KINDS = frozenset("tar gz tgz zip bz2 xz 7z csv tsv".split())
+ANY_PATH = re.compile(r"(?<![\w/~])(?:~|/)[\w.@%+\-/]*")
+
+
 def masked(text: str) -> str:
-    """File names read as their kind ("notes.txt" -> "a .txt file") and the examples' sample
-    folder as "a folder", so that a name shared with an example does not decide the match."""
+    """Paths and file names read as their kind ("report.csv" -> "a .csv file", "notes.txt"
+    and "/etc/hosts" -> "a file", "/var/cache" -> "a folder"), and the examples' sample folder
+    as "a folder", so that a name shared with an example (or a tool's) does not decide."""
 
-    def kind(m: re.Match[str]) -> str:
-        name, ext = m.group(1), m.group(2).lower()
-        return f"a .{name.split('.', 1)[1]} file" if ext in FILE_EXTS else name
+    def kind(name: str) -> str:
+        stem, dot, ext = name.rpartition(".")
+        if not dot or not stem or not ext.isalpha() or not 2 <= len(ext) <= 5:
+            return ""
+        whole = name.split("/")[-1].split(".", 1)[1].lower()
+        return f"a .{whole} file" if ext.lower() in KINDS else "a file"
 
-    return SAMPLE_FOLDERS.sub("a folder", FILE_WORD.sub(kind, text))
+    text = ANY_PATH.sub(lambda m: kind(m.group(0)) or "a folder", text)
+    text = FILE_WORD.sub(lambda m: kind(m.group(1)) or m.group(1), text)
+    return SAMPLE_FOLDERS.sub("a folder", text)
 
 
 def as_sample(text: str) -> str:
