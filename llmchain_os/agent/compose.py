@@ -102,13 +102,20 @@ class Composer:
         self.embedder = embedder
         self._owner = [i for i, e in enumerate(examples) for _ in e.requests]
         self._phrasings = [r for e in examples for r in e.requests]
-        self._changes = [e.changes for e in examples]
+        self._changes_cache: list[bool] | None = None
         masked_phrasings = [masked(p) for p in self._phrasings]
         self.vectors = cached_vectors("commands", masked_phrasings, embedder, cache)
         self._tool_of = [t for t, requests in (tools or {}).items() for _ in requests]
         tool_texts = [masked(r) for requests in (tools or {}).values() for r in requests]
         self.tool_vectors = cached_vectors("tools", tool_texts, embedder, cache)
         self._last: tuple[str, NDArray[np.float32] | None] = ("", None)
+
+    @property
+    def _changes(self) -> list[bool]:
+        """Which examples change something (classified once, on the first change request)."""
+        if self._changes_cache is None:
+            self._changes_cache = [e.changes for e in self.examples]
+        return self._changes_cache
 
     def _query(self, text: str, for_tools: bool = False) -> NDArray[np.float32]:
         """The request's vector: for the examples its operands read as their samples, for
