@@ -322,10 +322,14 @@ class RetrievalPlanner:
             return ""
         best = found[0]
         outcome.composed = best.command
+        from llmchain_os.knowledge.manpages import explain_options
+
+        flags = "; ".join(explain_options(best.command, limit=3))  # from the machine's manuals
         others = "; ".join(f"`{c.command}`" for c in found[1:3])
         return (
             f"composed from the example {best.phrasing!r} ({best.score:.2f}; nearest tool "
             f"{tool or 'none'} {tool_score:.2f})"
+            + (f"; {flags}" if flags else "")
             + (f"; other candidates: {others}" if others else "")
         )
 

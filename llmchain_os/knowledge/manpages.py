@@ -262,3 +262,60 @@ def _man_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in keep}
     env.setdefault("LANG", "C.UTF-8")
     return {**env, "MAN_KEEP_FORMATTING": "", "PAGER": "cat", "MANPAGER": "cat"}
+
+
+_PAGES: dict[str, ManPage | None] = {}
+
+
+def page_of(name: str) -> ManPage | None:
+    """``name``'s manual (or ``--help``), read once per process."""
+    if name not in _PAGES:
+        _PAGES[name] = read_manpage(name) or read_help(name)
+    return _PAGES[name]
+
+
+def explain_options(command: str, limit: int = 4) -> list[str]:
+    """What the options of ``command`` do, from this machine's manuals: ``-l: print the
+    newline counts``; [] where a manual is missing or a word does not parse."""
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return []
+    found: list[str] = []
+    program = ""
+    for word in words:
+        if word in ("|", "&&", "||", ";") or not program:
+            program = "" if word in ("|", "&&", "||", ";") else word.rsplit("/", 1)[-1]
+            continue
+        if word == "--" or not word.startswith("-") or word == "-":
+            continue
+        page = page_of(program)
+        if page is None:
+            continue
+        for flag in _spelled_flags(word):
+            entry = page.option(flag)
+            if entry is not None and len(found) < limit:
+                found.append(f"{program} {flag}: {_first_sentence(entry.text)}")
+    return found
+
+
+def _first_sentence(text: str, width: int = 80) -> str:
+    """The description up to its first full stop or semicolon, at most ``width`` chars."""
+    head = re.split(r"(?<!\be\.g)(?<!\bi\.e)[.;]\s", text, maxsplit=1)[0]
+    head = re.sub(r"(?<=[\w)])\.$", "", head)  # a full stop, not `starting with .`
+    return head if len(head) <= width else head[: width - 1].rstrip() + "…"
+
+
+def _spelled_flags(word: str) -> list[str]:
+    """`-la` -> `-l`, `-a`; `--human-readable` and `--block-size=M` -> the long name; `-n5`
+    -> `-n` (a cluster's letters are flags until one that takes a value, not known here)."""
+    if word.startswith("--"):
+        return [word.split("=", 1)[0]]
+    letters = word[1:]
+    if letters[:1].isdigit():
+        return []
+    if len(letters) > 1 and any(c.isdigit() for c in letters):
+        return [f"-{letters[0]}"]
+    return [f"-{c}" for c in letters]

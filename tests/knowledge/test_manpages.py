@@ -100,3 +100,19 @@ def test_without_man_it_says_what_is_missing(
     assert any("no `man` program" in g for g in gaps)
     assert any("no whatis database" in g for g in gaps)
     assert whatis_lines() == [] and read_manpage("ls") is None
+
+
+@needs_man
+def test_a_commands_options_are_explained_from_its_manual() -> None:
+    from llmchain_os.knowledge.manpages import explain_options
+
+    assert explain_options("wc -l -- notes.txt") == ["wc -l: print the newline counts"]
+    assert explain_options("ls -la -- docs")[:2] == [
+        "ls -l: use a long listing format",
+        "ls -a: do not ignore entries starting with .",
+    ]
+    assert any(
+        line.startswith("du --max-depth: ") for line in explain_options("du --max-depth=1 .")
+    )
+    assert explain_options("no-such-program-xyz -q") == []
+    assert explain_options("echo 'unterminated") == []
