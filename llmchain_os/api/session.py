@@ -184,9 +184,6 @@ class Session:
         from llmchain_os.agent.planner import RetrievalPlanner
 
         if self._planner is None:
-            from llmchain_os.knowledge.embed import shared_embedder
-
-            shared_embedder().load_in_background()  # while the model loads
             self._planner = RetrievalPlanner(
                 self.registry,
                 self.model(),

@@ -11,7 +11,6 @@ The model loads on first use, never at import. A missing or corrupt model is one
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
 import threading
@@ -70,16 +69,6 @@ class Embedder:
     @property
     def dimensions(self) -> int:
         return 384
-
-    def load_in_background(self) -> None:
-        """Start loading the model in a thread, so that the first ``embed`` waits less (a
-        failure is kept for that ``embed`` to raise)."""
-
-        def load() -> None:
-            with self._lock, contextlib.suppress(EmbeddingError):
-                self._load()
-
-        threading.Thread(target=load, daemon=True, name="embedder").start()
 
     def embed(self, texts: list[str]) -> NDArray[np.float32]:
         """One normalised row per text (an empty list gives an empty matrix)."""

@@ -159,6 +159,19 @@ TO_ALL = frozenset({"tee", "touch", "mkdir", "truncate", "rm", "rmdir", "shred",
 MODE_FIRST = frozenset({"chmod", "chown", "chgrp"})  # the mode or owner, then the files
 
 
+# Options of the writers above whose value is the next word and not a path they write.
+VALUED: dict[str, frozenset[str]] = {
+    "truncate": frozenset({"-s", "--size", "-r", "--reference", "-o"}),
+    "touch": frozenset({"-d", "--date", "-t", "-r", "--reference"}),
+    "mkdir": frozenset({"-m", "--mode"}),
+    "install": frozenset({"-m", "--mode", "-o", "--owner", "-g", "--group", "-S", "--suffix"}),
+    "cp": frozenset({"-S", "--suffix"}),
+    "mv": frozenset({"-S", "--suffix"}),
+    "ln": frozenset({"-S", "--suffix"}),
+    "shred": frozenset({"-n", "--iterations", "-s", "--size"}),
+}
+
+
 def write_targets(words: list[str]) -> list[str]:
     """The paths a simple command's words say it writes: ``of=``, ``-t DIR`` and the
     destination operands of known writers (redirections are judged where they are parsed).
@@ -166,11 +179,15 @@ def write_targets(words: list[str]) -> list[str]:
     prog = words[0].rsplit("/", 1)[-1] if words else ""
     targets: list[str] = []
     operands: list[str] = []
-    take_next = False
+    take_next = skip_next = False
     for word in words[1:]:
-        if take_next:
+        if skip_next:
+            skip_next = False  # an option's value (`truncate -s 0`), not a path
+        elif take_next:
             targets.append(word)
             take_next = False
+        elif word in VALUED.get(prog, ()):
+            skip_next = True
         elif word in ("-t", "--target-directory") and prog in TO_LAST:
             take_next = True
         elif word.startswith("--target-directory="):

@@ -273,3 +273,17 @@ def test_unpacking_in_the_home_adds_files_but_no_startup_file(
     assert (home / "new.txt").read_text() == "x\n"
     assert not (home / ".profile").exists()
     assert (home / ".bashrc").read_text() == "# mine\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "target"),
+    [
+        ("truncate -s 0 f.txt", "f.txt"),
+        ("touch -d yesterday f.txt", "f.txt"),
+        ("mkdir -m 700 d", "d"),
+    ],
+)
+def test_an_options_value_is_not_a_target(home: Path, command: str, target: str) -> None:
+    _, scope = classify_with_scope(command, os.getcwd())
+
+    assert [Path(p).name for p in (*scope.writes, *scope.mkdirs)] == [target]
