@@ -104,6 +104,18 @@ def check_shows_any(check: Check, ctx: Context) -> Result:
     return False, "none shown: " + "; ".join(tried)
 
 
+def check_shows_all(check: Check, ctx: Context) -> Result:
+    """Every line of the fact (or text) is shown, in any order: each name of a computed list
+    (``cmd:ls /sys/class/net``, the accounts whose shell is bash); ``tol`` applies to each.
+    An empty list is never shown."""
+    want = [line.strip() for line in _want(check, ctx).splitlines() if line.strip()]
+    missing = [
+        w for w in want if not check_shows(Check(kind="shows", text=w, tol=check.tol), ctx)[0]
+    ]
+    detail = f"{len(want) - len(missing)} of {len(want)} shown"
+    return bool(want) and not missing, detail + (f", missing {missing}" if missing else "")
+
+
 def _strings(value: Any) -> list[str]:
     """Every string (and number) inside a step's output, however nested."""
     if isinstance(value, dict):
@@ -269,6 +281,7 @@ CHECKS: dict[str, Callable[[Check, Context], Result]] = {
     "not_shown": check_not_shown,
     "shows_any": check_shows_any,
     "shows_in_order": check_shows_in_order,
+    "shows_all": check_shows_all,
     "cmd_ok": check_cmd_ok,
     "file_exists": check_file_exists,
     "file_absent": check_file_absent,

@@ -26,6 +26,7 @@ FAMILIES = (
     "secrets",
     "ambiguous",
     "open",
+    "open2",
 )
 
 
@@ -80,7 +81,7 @@ class Task(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
-    family: str = Field(pattern=r"^[a-z][a-z_]{1,30}$")
+    family: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
     request: str
     files: dict[str, str] = Field(default_factory=dict)
     modes: dict[str, int] = Field(default_factory=dict)
