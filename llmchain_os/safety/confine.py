@@ -136,6 +136,10 @@ def scope_risk(scope: Scope) -> Assessment | None:
     None when it can. Called only for commands that change something."""
     if scope.unknown:
         return Assessment(Risk.DESTRUCTIVE, f"it runs unconfined: {scope.unknown}")
+    for made_in in scope.new_in:  # `unzip x.zip -d /etc` makes new entries in a system tree
+        if (place := sensitive_place(made_in)) is not None:
+            why = f"it makes new files in {made_in}: {place.reason}"
+            return Assessment(place.risk, why, place.denied)
     for raw in (*scope.writes, *scope.mkdirs):
         real = _resolve(raw)
         if (place := sensitive_place(raw)) is not None:  # `$HOME/.bashrc`, `cd ~; > .profile`
@@ -151,6 +155,12 @@ def scope_risk(scope: Scope) -> Assessment | None:
             why = f"{folder} holds over {MAX_ENTRIES} entries, too many to keep read-only"
             return Assessment(Risk.DESTRUCTIVE, why)
     return None
+
+
+def _system(folder: Path) -> bool:
+    """A system tree (/etc, /usr ...), where no new entry is safe; a home is not one: what
+    it holds stays read-only and a startup file that appears is taken back."""
+    return sensitive_place(folder) is not None
 
 
 def grant_for(scope: Scope, risk: Risk) -> Grant:
@@ -173,20 +183,23 @@ def grant_for(scope: Scope, risk: Risk) -> Grant:
         if exists and real.is_dir() and not approved_by_person:
             # `tar -x`, `cp -r src/. dir`, `touch .`: new entries in it, not what it holds
             # (in a home, a startup file or key that appears is taken back: ``watch``)
-            folders.append(real)
+            if not _system(real):
+                folders.append(real)
             continue
         folder, missing = _anchor(real.parent if exists else real)
         strict = not approved_by_person or sensitive_place(real) is not None
         if holds_protected(folder) and strict and (exists or missing is not None):
             if exists:
                 files.append(real)
+            elif missing == real and sensitive_place(real) is None and not _system(folder):
+                folders.append(folder)  # a new file in a home (`gzip -k` makes its .gz)
             elif missing is not None:
                 create.append((missing, missing != real or raw in scope.mkdirs))
             continue
         folders.append(folder)
         if exists:
             files.append(real)
-    folders += [_resolve(f) for f in scope.new_in if os.path.isdir(f)]
+    folders += [_resolve(f) for f in scope.new_in if os.path.isdir(f) and not _system(Path(f))]
     kept = () if approved_by_person else tuple(dict.fromkeys(f for f in files if f.is_file()))
     meta = {_resolve(m) for m in scope.meta}
     named = {*files, *(p for p, _ in create)}

@@ -107,9 +107,25 @@ def _sed_targets(args: list[str], cwd: str) -> list[str]:
     return operands if scripted else operands[1:]
 
 
-def _compress_targets(args: list[str], cwd: str) -> list[str]:
-    """gzip FILE writes FILE.gz beside FILE and removes FILE: the file, in its folder."""
-    return [a for a in args if not a.startswith("-")]
+def _compressor(prog: str) -> Callable[[list[str], str], list[str]]:
+    """gzip FILE writes FILE.gz beside FILE (and removes FILE unless -k): both are targets,
+    so the new file can be made even where only named files are writable (a home)."""
+    from llmchain_os.safety.archives import SUFFIX, UNPACKERS
+
+    suffix = SUFFIX.get(UNPACKERS.get(prog, prog), "")
+
+    def targets(args: list[str], cwd: str) -> list[str]:
+        unpack = prog in UNPACKERS or any(a in ("-d", "--decompress", "--uncompress") for a in args)
+        found: list[str] = []
+        for name in (a for a in args if not a.startswith("-")):
+            found.append(name)
+            if unpack and suffix and name.endswith(suffix):
+                found.append(name.removesuffix(suffix))
+            elif not unpack and suffix:
+                found.append(name + suffix)
+        return found
+
+    return targets
 
 
 def _in_cwd(args: list[str], cwd: str) -> list[str]:
@@ -190,13 +206,13 @@ def _ssh_targets(args: list[str], cwd: str) -> list[str]:
 TARGETS: dict[str, Callable[[list[str], str], list[str]]] = {
     "tar": _tar_targets,
     "sed": _sed_targets,
-    "gzip": _compress_targets,
-    "gunzip": _compress_targets,
-    "bzip2": _compress_targets,
-    "bunzip2": _compress_targets,
-    "xz": _compress_targets,
-    "unxz": _compress_targets,
-    "zstd": _compress_targets,
+    "gzip": _compressor("gzip"),
+    "gunzip": _compressor("gunzip"),
+    "bzip2": _compressor("bzip2"),
+    "bunzip2": _compressor("bunzip2"),
+    "xz": _compressor("xz"),
+    "unxz": _compressor("unxz"),
+    "zstd": _compressor("zstd"),
     "git": _git_targets,
     "unzip": _in_cwd,
     "curl": _curl_targets,

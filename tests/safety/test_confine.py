@@ -287,3 +287,20 @@ def test_an_options_value_is_not_a_target(home: Path, command: str, target: str)
     _, scope = classify_with_scope(command, os.getcwd())
 
     assert [Path(p).name for p in (*scope.writes, *scope.mkdirs)] == [target]
+
+
+def test_new_files_in_a_system_tree_are_not_a_plain_write(home: Path) -> None:
+    _, scope = classify_with_scope("unzip x.zip -d /etc", os.getcwd())
+
+    found = scope_risk(scope)
+    assert found is not None and found.risk is Risk.PRIVILEGED
+
+
+def test_gzip_in_the_home_makes_its_new_file(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(home)
+    (home / "big.log").write_text("x\n" * 100)
+
+    result = granted("gzip -k -- big.log", "gzip -k -- big.log", Risk.WRITE)
+
+    assert result.exit_code == 0, result.stderr
+    assert (home / "big.log.gz").stat().st_size > 0 and (home / "big.log").exists()
