@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from llmchain_os.agent.paths import FILE_EXTS, path_candidates
 from llmchain_os.agent.retrieval import STOP
 
-QUOTED = re.compile(r"\"([^\"]{1,200})\"|'([^']{1,200})'|`([^`]{1,200})`")
+# Quoted text; a single quote inside a word is an apostrophe ("what's", "don't"), not a quote.
+QUOTED = re.compile(r"\"([^\"]{1,200})\"|(?<!\w)'([^']{1,200})'(?!\w)|`([^`]{1,200})`")
+SHOUTED = re.compile(r"\b([A-Z][A-Z0-9_]{2,})\b")  # "the FATAL error", "TODO lines"
 NUMBER = re.compile(r"(?<![\w.\-/])(\d{1,9})(?![\w.\-/])")
 DAYS = re.compile(r"\b(\d{1,5})\s*(day|week|month)s?\b|\b(?:a|one|this|last)\s+(day|week|month)\b")
 SIZE = re.compile(r"\b(\d{1,6})\s*([kmg])(?:i?b|bytes?|egabytes?|igabytes?|ilobytes?)?\b", re.I)
@@ -161,6 +163,9 @@ def _pattern(quoted: list[str], text: str, named: set[str]) -> str:
         word = str(m.group(1)).strip(",.?!;:")
         if word and word.lower() not in STOP and word not in named:
             return word
+    for m in SHOUTED.finditer(text):  # a word in capitals is what the logs say
+        if m.group(1).lower() not in FILE_EXTS and not any(m.group(1) in n for n in named):
+            return m.group(1)
     return ""
 
 

@@ -63,3 +63,11 @@ def test_what_is_not_named_is_not_made_up() -> None:
 
 def test_a_number_inside_a_file_name_is_not_a_count() -> None:
     assert read_slots("show backup2024.tar").value("N") is None
+
+
+def test_an_apostrophe_is_not_a_quote_and_capitals_are_a_pattern() -> None:
+    asked = read_slots("what's inside notes.txt? don't change it")
+    assert (asked.files, asked.pattern) == (["notes.txt"], "")
+
+    assert read_slots("on which line of notes.txt is the FATAL error").pattern == "FATAL"
+    assert read_slots("how many PDF files are here").pattern == ""  # a file kind, not text
