@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
-import subprocess
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,31 +102,32 @@ class Composer:
         self.embedder = embedder
         self._owner = [i for i, e in enumerate(examples) for _ in e.requests]
         self._phrasings = [r for e in examples for r in e.requests]
-        self._changes_cache: list[bool] | None = None
         masked_phrasings = [masked(p) for p in self._phrasings]
         self.vectors = cached_vectors("commands", masked_phrasings, embedder, cache)
         self._tool_of = [t for t, requests in (tools or {}).items() for _ in requests]
         tool_texts = [masked(r) for requests in (tools or {}).values() for r in requests]
         self.tool_vectors = cached_vectors("tools", tool_texts, embedder, cache)
-        self._last: tuple[str, NDArray[np.float32] | None] = ("", None)
+        self._last: tuple[str, Slots, NDArray[np.float32] | None] = ("", Slots(), None)
 
-    @property
+    @cached_property
     def _changes(self) -> list[bool]:
         """Which examples change something (classified once, on the first change request)."""
-        if self._changes_cache is None:
-            self._changes_cache = [e.changes for e in self.examples]
-        return self._changes_cache
+        return [e.changes for e in self.examples]
+
+    def _read(self, text: str) -> tuple[Slots, NDArray[np.float32]]:
+        """The request's operands and its two vectors: for the examples, its operands read
+        as their samples; for the tools, only its paths masked. Kept for the last request:
+        route, fit and suggest share them."""
+        if self._last[0] != text:
+            read = read_slots(text)
+            both = self.embedder.embed([as_sample(text, read.pattern), masked(text)])
+            self._last = (text, read, both)
+        _, slots, vectors = self._last
+        assert vectors is not None
+        return slots, vectors
 
     def _query(self, text: str, for_tools: bool = False) -> NDArray[np.float32]:
-        """The request's vector: for the examples its operands read as their samples, for
-        the tools only its paths masked (the last pair is kept: route, fit and suggest
-        share it)."""
-        if self._last[0] != text:
-            both = self.embedder.embed([as_sample(text), masked(text)])
-            self._last = (text, both)
-        vectors = self._last[1]
-        assert vectors is not None
-        row: NDArray[np.float32] = vectors[1 if for_tools else 0]
+        row: NDArray[np.float32] = self._read(text)[1][1 if for_tools else 0]
         return row
 
     def tool_fit(self, text: str, tool: str) -> float:
@@ -139,18 +140,9 @@ class Composer:
     def suggest(self, text: str, k: int = 2) -> list[str]:
         """Ready-to-run commands from the nearest examples, for an "unsure" answer: only
         ones the request's operands fill and that pass the checks."""
-        slots = read_slots(text)
-        found: list[str] = []
-        for example, _, score in self.nearest_to(self._query(text), 6):
-            if score < SUGGEST_SCORE or len(found) == k:
-                break
-            try:
-                command = fill(example.command, slots)
-            except Unfillable:
-                continue
-            if runnable(command):
-                found.append(command)
-        return found
+        near = self.nearest_to(self._query(text), 6)
+        filled, _ = self._fill_each(near, self._read(text)[0], SUGGEST_SCORE, k)
+        return [c.command for c in filled]
 
     def route(self, text: str, changes: bool = False) -> tuple[list[Candidate], str, float]:
         """For a request: the composed candidates when an example beats every tool's own
@@ -166,10 +158,6 @@ class Composer:
         if not near or near[0][2] < MIN_SCORE or near[0][2] < tool_score + MARGIN:
             return [], tool, tool_score
         return self.compose(text, query, changes), tool, tool_score
-
-    def nearest(self, text: str, k: int = 5) -> list[Near]:
-        """The ``k`` nearest examples (each once, by its nearest phrasing), best first."""
-        return self.nearest_to(self._query(text), k)
 
     def nearest_to(
         self, query: NDArray[np.float32], k: int = 5, changes: bool = False
@@ -195,11 +183,21 @@ class Composer:
         """Complete, checked commands for ``text`` from its nearest examples above
         MIN_SCORE, best first; Unfillable when the best one lacks an operand."""
         near = self.nearest_to(query if query is not None else self._query(text), 5, changes)
-        slots = read_slots(text)
+        found, missing = self._fill_each(near, self._read(text)[0], MIN_SCORE)
+        if not found and missing:
+            raise Unfillable(missing)
+        return found
+
+    @staticmethod
+    def _fill_each(
+        near: list[Near], slots: Slots, floor: float, limit: int | None = None
+    ) -> tuple[list[Candidate], str]:
+        """The examples of ``near`` at or above ``floor`` that ``slots`` fill and that pass
+        the checks (at most ``limit``), and what the first unfillable one lacked."""
         found: list[Candidate] = []
         missing = ""
         for example, phrasing, score in near:
-            if score < MIN_SCORE:
+            if score < floor or len(found) == limit:
                 break
             try:
                 command = fill(example.command, slots)
@@ -208,9 +206,7 @@ class Composer:
                 continue
             if runnable(command):
                 found.append(Candidate(command, phrasing, score))
-        if not found and missing:
-            raise Unfillable(missing)
-        return found
+        return found, missing
 
 
 SAMPLE = Slots(
@@ -250,11 +246,11 @@ def masked(text: str) -> str:
     return SAMPLE_FOLDERS.sub("a folder", text)
 
 
-def as_sample(text: str) -> str:
+def as_sample(text: str, pattern: str) -> str:
     """A request as the examples are written: its files masked to their kind and the text
-    it looks for read as the samples' ("lines of app.log with timeout" -> "lines of a .log
-    file with error"), so the match is on what is asked, not on the words searched for."""
-    pattern = read_slots(text).pattern
+    it looks for (``pattern``) read as the samples' ("lines of app.log with timeout" ->
+    "lines of a .log file with error"), so the match is on what is asked, not on the words
+    searched for."""
     if pattern and len(pattern) > 1:
         text = re.sub(rf"(?<!\w){re.escape(pattern)}(?!\w)", SAMPLE.pattern, text)
     return masked(text)
@@ -318,10 +314,6 @@ def runnable(command: str) -> bool:
     programs = PROGRAM.findall(command)
     if not programs or any(shutil.which(p) is None and p not in ("echo", "cd") for p in programs):
         return False
-    try:
-        checked = subprocess.run(
-            ["bash", "-n", "-c", command], capture_output=True, timeout=5, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return checked.returncode == 0
+    from llmchain_os.safety.bash_fallback import bash_rejects
+
+    return bash_rejects(command) is None

@@ -47,7 +47,7 @@ def _construct(text: str, exc: Exception) -> str:
     return short(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
-def _bash_rejects(text: str) -> str | None:
+def bash_rejects(text: str) -> str | None:
     """bash's own complaint about the syntax of ``text``, or None when bash accepts it."""
     try:
         done = subprocess.run(
@@ -63,7 +63,7 @@ def _bash_rejects(text: str) -> str | None:
 
 def fallback(text: str, exc: Exception, nested: Nested) -> Assessment:
     """Judge text bashlex failed on: denied if bash rejects it, else at least destructive."""
-    if (complaint := _bash_rejects(text)) is not None:
+    if (complaint := bash_rejects(text)) is not None:
         return Assessment(Risk.DESTRUCTIVE, f"cannot parse the command: {complaint}", True)
     floor = Assessment(
         Risk.DESTRUCTIVE, f"bash syntax this checker cannot parse: {_construct(text, exc)}"

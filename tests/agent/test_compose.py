@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from llmchain_os.agent.compose import (
+    SAMPLE,
     SLOT,
     Composer,
     Example,
@@ -41,20 +42,8 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_every_example_fills_and_parses_as_bash() -> None:
-    everything = Slots(
-        files=["notes.txt", "old.txt"],
-        dirs=["docs"],
-        numbers=["3"],
-        pattern="error",
-        replacement="warning",
-        ext="pdf",
-        days="2",
-        size="+1M",
-        name="git",
-        new="archive",
-    )
     for example in load_examples():
-        command = fill(example.command, everything)
+        command = fill(example.command, SAMPLE)  # every slot filled
         assert not SLOT.search(command), command
         checked = subprocess.run(["bash", "-n", "-c", command], capture_output=True)
         assert checked.returncode == 0, (command, checked.stderr)
