@@ -18,14 +18,8 @@ from pydantic import BaseModel, Field
 
 from llmchain_os.errors import ToolError
 from llmchain_os.safety.commands import classify_with_scope
-from llmchain_os.safety.confine import (
-    READ_ONLY,
-    Grant,
-    begin,
-    finish,
-    sandbox_spec,
-    scope_risk,
-)
+from llmchain_os.safety.confine import READ_ONLY, Grant, sandbox_spec, scope_risk
+from llmchain_os.safety.guard import begin, finish
 from llmchain_os.safety.program_words import worse
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.safety.sandbox import Limits, ProcessResult, run_process
