@@ -23,8 +23,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llmchain_os.agent.paths import FILE_WORD
 from llmchain_os.agent.slots import Slots, read_slots
+from llmchain_os.reading.paths import FILE_WORD
 
 if TYPE_CHECKING:
     import numpy as np

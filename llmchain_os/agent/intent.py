@@ -1,5 +1,5 @@
-"""Intent rules that keep a wrong tool from answering: what a request asks to change, and
-which process a question or a kill names.
+"""Intent rules that keep a wrong tool from answering: what a request asks to change, what
+it asks of a file's text, and which other host it is about.
 
 Retrieval picks the nearest examples even when the request asks for something no tool does
 ("format the disk" is near "how full is my disk"); a read tool's answer then looks like an
@@ -10,14 +10,9 @@ that say so.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
-# A delete needs a delete verb somewhere: "find the .conf files" never deletes.
-DELETE_VERB = re.compile(
-    r"\b(?:delete|deleting|remove|removing|rm|erase|trash|wipe|purge|unlink|"
-    r"get\s+rid\s+of|clean\s*up)\b",
-    re.I,
-)
+from llmchain_os.reading.paths import is_file_word
+
 # Orders no tool carries out (change the machine, act on a file's text); a read tool's
 # answer to them would look like an answer.
 NO_TOOL_CHANGE = re.compile(
@@ -37,11 +32,6 @@ CHANGE_ORDER = re.compile(
     r"trash|purge|clean|change|edit|write|create|add|append|overwrite|replace|update)\b",
     re.I,
 )
-RUNNING_QUESTION = re.compile(
-    r"^\s*(?:is|are)\s+(?:the\s+|a\s+)?(?P<name>[\w.\-:]+)\s+(?:process\s+|service\s+|"
-    r"daemon\s+)?(?:still\s+)?(?:running|alive|up)\b",
-    re.I,
-)
 # Questions about what a file says; file_info and find_files see names, sizes and dates only.
 FILE_TEXT = re.compile(
     r"\b(?:lines?|words?|mentions?|mentioning|contain(?:s|ing)?\s+(?:the\s+)?(?:word|text|"
@@ -49,7 +39,14 @@ FILE_TEXT = re.compile(
     re.I,
 )
 NAMED_FILE_TEXT = re.compile(r"\b(?:contents?|what'?s\s+(?:in|inside)|says?|read)\b", re.I)
-BULK = re.compile(r"\b(?:all|every|each|any)\b", re.I)
+REMOTE_TARGET = re.compile(
+    r"\b(?:on|at|to|from|in)\s+(?:the\s+)?(?:host|server|box|machine)?\s*"
+    r"(?P<host>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\b"
+    r"|\b(?:every|all|each|other|remote)\s+(?:\w+\s+){0,2}(?:hosts?|servers?|nodes?|boxes)\b"
+    r"|\bthe\s+(?:\w+\s+){0,2}(?:hosts|servers|nodes)\b"
+    r"|\b(?:ssh|ping)\b",
+    re.I,
+)
 
 
 def no_tool_change(text: str) -> str | None:
@@ -63,26 +60,14 @@ def asks_change(text: str) -> bool:
     return bool(CHANGE_ORDER.match(text) or NO_TOOL_CHANGE.match(text))
 
 
-def asked_if_running(text: str) -> str | None:
-    """The name in "is NAME running" (a question about one process by name)."""
-    m = RUNNING_QUESTION.match(text)
-    return m.group("name") if m else None
-
-
-def names_in(text: str, names: Iterable[str]) -> list[str]:
-    """Running process names the text states as words, longest first."""
-    known = {n for n in names if len(n) >= 3}
-    words = set(re.findall(r"[\w.\-:]+", text))
-    return sorted(known & words, key=len, reverse=True)
-
-
-def pids_named(name: str) -> list[int]:
-    """Pids of the running processes called exactly ``name``."""
-    import psutil
-
-    return sorted(
-        p.info["pid"] for p in psutil.process_iter(["pid", "name"]) if p.info["name"] == name
-    )
+def remote_target(text: str) -> str | None:
+    """The other host(s) a request is about, if any ("on web-02.prod", "every web host")."""
+    for m in REMOTE_TARGET.finditer(text):
+        if m.group("host") is None:
+            return m.group(0)
+        if not is_file_word(m.group("host")):  # "lines in notes.txt" is about a file
+            return m.group("host")
+    return None
 
 
 def asks_file_text(text: str, names_a_file: bool) -> bool:

@@ -24,6 +24,7 @@ from llmchain_os.llm.errors import ModelError, ProviderError
 from llmchain_os.prompts import load_prompt
 from llmchain_os.safety.redact import redact, redact_data
 from llmchain_os.safety.risk import Risk
+from llmchain_os.tools.card import Role
 from llmchain_os.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
@@ -54,10 +55,11 @@ class ToolLoop:
         """
         risk = self.registry.risk_of(name, args)
         consent = False
-        if name == "run_shell":
+        role = self.registry.get(name).card.role if name in self.registry else Role.NONE
+        if role is Role.COMMAND:
             command = str(args.get("command", "")).strip()
             consent = not asked_to_run(command, request_text)  # spelled to run, not quoted
-        elif name == "save_script":  # a script the model wrote is the same: a person reads it
+        elif role is Role.SAVE_SCRIPT:  # a script the model wrote is the same: a person reads it
             script = str(args.get("text", "")).strip()
             consent = not script or script not in request_text
         elif risk is not Risk.READ:  # a change whose target or text the model chose

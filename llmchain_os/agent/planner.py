@@ -18,43 +18,28 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from llmchain_os.agent.extract import (
-    DELETE_INTENT,
-    KILL_INTENT,
-    PID,
-    REMOVE_JOB,
-    bare_command,
-    candidates,
-    extract_args,
-    find_process,
-    refers_back,
-    remote_target,
-    running_names,
-    saved_scripts,
-    similar_names,
-    wants_schedule,
-)
-from llmchain_os.agent.intent import (
-    BULK,
-    DELETE_VERB,
-    asked_if_running,
-    asks_change,
-    asks_file_text,
-    names_in,
-    no_tool_change,
-    pids_named,
-)
-from llmchain_os.agent.paths import names_file, path_candidates
+from llmchain_os.agent.intent import asks_change, asks_file_text, no_tool_change, remote_target
 from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.request import Request
 from llmchain_os.agent.retrieval import Match, ToolIndex
-from llmchain_os.agent.script_steps import is_script_request, missing_script, saved_script_named
-from llmchain_os.agent.spelled import Ask, Spelled, read_request, spelled_command, split_clauses
+from llmchain_os.agent.script_steps import is_script_request
+from llmchain_os.agent.spelled import (
+    Ask,
+    Spelled,
+    bare_command,
+    read_request,
+    spelled_command,
+    split_clauses,
+)
 from llmchain_os.errors import ToolError
 from llmchain_os.llm.grammar import args_grammar, choice_grammar
 from llmchain_os.prompts import load_exemplars, load_prompt
+from llmchain_os.reading.paths import names_file, path_candidates
+from llmchain_os.reading.words import candidates, refers_back
+from llmchain_os.reading.world import LiveWorld, NamesWorld, Snapshot, World
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import Tool
+from llmchain_os.tools.card import Clause, Role, Stage, Unclear
 from llmchain_os.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
@@ -64,10 +49,6 @@ if TYPE_CHECKING:
 
 NONE_LABEL = "_none"
 PROCESS_WORD = re.compile(r"\b(?:process(?:es)?|pids?|programs?|daemons?)\b", re.I)
-# Tools that take no file: a request naming a file by its name is not for them.
-NOT_ABOUT_FILES = frozenset({"top_processes", "process_info", "system_overview"})
-# A command line, a file's new text, which script or job, and when: spelled out, never made up.
-NEVER_INVENTED = {"command", "content", "script", "job", "when"}
 
 
 @dataclass
@@ -102,35 +83,48 @@ class RetrievalPlanner:
         margin: float = 0.04,
         max_steps: int = 6,
         names: Callable[[], set[str]] | None = None,
+        world: World | None = None,
         index: ToolIndex | None = None,
         composer: Composer | None = None,
     ) -> None:
         self.registry = registry
-        self.composer = composer if "run_shell" in registry else None
+        self.command = registry.by_role(Role.COMMAND)
+        self.composer = composer if self.command is not None else None
         self.model = model
         self.min_score = min_score
         self.margin = margin
         self.max_steps = max_steps
-        self.names = names or running_names
+        # the running processes and saved scripts; ``names`` is a shortcut for tests
+        self.world: World = world or (NamesWorld(names) if names else LiveWorld())
+        self._now: World = self.world
         self.index = index or ToolIndex(
-            {t: ex for t, ex in load_exemplars().items() if t in registry or t == NONE_LABEL}
+            {**registry.examples(), NONE_LABEL: load_exemplars().get(NONE_LABEL, [])}
         )
+        self._common: dict[str, frozenset[str]] = {}
 
     def bare(self, text: str) -> str | None:
         """The text as a command line on its own ("ls -la /etc"), judged against the English
         words of the other tools' examples ("find files older than a week" is a sentence)."""
-        return bare_command(text, self._english, self.names)
+        return bare_command(text, self._english, self._now.running_names)
 
     @cached_property
     def _english(self) -> set[str]:
-        return self.index.vocabulary_without("run_shell")
+        return self.index.vocabulary_without(self.command.name if self.command else "")
+
+    def _clause(self, text: str, tool: Tool) -> Clause:
+        """The clause as ``tool``'s card reads it: the words of the other tools' examples
+        are ordinary words, never the name of a process or a script."""
+        if tool.name not in self._common:
+            self._common[tool.name] = frozenset(self.index.vocabulary_without(tool.name))
+        return Clause(text, self._now, self._common[tool.name])
 
     def plan(self, request: Request) -> PlanOutcome:
         outcome = PlanOutcome(plan=None)
+        self._now = Snapshot(self.world)  # the process list is read once per request
         said = read_request(request.text, self.bare)
         if any(s.ask is Ask.EXPLAIN for s in said):  # before anything that could run it
             return self._plan_explain(said, outcome)
-        if "save_script" in self.registry and is_script_request(request.text):
+        if self.registry.by_role(Role.SAVE_SCRIPT) and is_script_request(request.text):
             return self._plan_script(request.text, outcome)
         steps: list[Step] = []
         clauses = split_clauses(request.text)
@@ -168,9 +162,9 @@ class RetrievalPlanner:
                 why=why,
                 needs_consent=risk is not Risk.READ,  # the request did not spell it out
             )
-        self._check_reads_text(tool.name, clause)
-        args = extract_args(tool.name, clause, self.names)
-        said = spelled_command(clause, self.bare) if tool.name == "run_shell" else None
+        self._check_reads_text(tool, clause)
+        args = self._extract(tool, clause)
+        said = spelled_command(clause, self.bare) if tool is self.command else None
         if said is not None and said.ask is Ask.RUN:
             args = {"command": said.command}  # exactly what the choice above read
         refs = (
@@ -198,15 +192,25 @@ class RetrievalPlanner:
         )
         return Step(tool=tool.name, args=args, risk=risk, why=why, refs=refs)
 
+    def _extract(self, tool: Tool, clause: str) -> dict[str, Any]:
+        """The arguments of ``tool`` that the clause states, read by the tool's own card."""
+        if tool.card.extract is None:
+            return {}
+        try:
+            return tool.card.extract(self._clause(clause, tool))
+        except Unclear as exc:
+            raise Unsure(str(exc)) from None
+
     def _plan_explain(self, said: list[Spelled], outcome: PlanOutcome) -> PlanOutcome:
         """Asked what a command does, or told not to run it: each is explained, none runs."""
         shown = ", ".join(f"`{s.command}`" for s in said)
-        if "explain_command" not in self.registry:
+        explain = self.registry.by_role(Role.EXPLAIN)
+        if explain is None:
             outcome.unsure = f"The request asks about {shown} without running it; nothing ran"
             return outcome
         steps = [
             Step(
-                tool="explain_command",
+                tool=explain.name,
                 args={"command": s.command},
                 risk=Risk.READ,
                 why="the request asks what the command does, not to run it",
@@ -229,40 +233,31 @@ class RetrievalPlanner:
         return outcome
 
     def _choose(self, clause: str, outcome: PlanOutcome) -> tuple[Tool, str]:
-        if "schedule_script" in self.registry and wants_schedule(clause):
-            return self.registry.get("schedule_script"), "the request says when to run a script"
-        if "remove_job" in self.registry and REMOVE_JOB.search(clause):
-            return self.registry.get("remove_job"), "the request asks to remove a scheduled job"
-        if "run_script" in self.registry and saved_script_named(clause, saved_scripts()):
-            return self.registry.get("run_script"), "the request names a saved script"
-        if "run_script" in self.registry and (missing := missing_script(clause, saved_scripts())):
-            raise Unsure(missing)
-        said = spelled_command(clause, self.bare) if "run_shell" in self.registry else None
-        if said is not None and said.ask is Ask.RUN:
-            return self.registry.get("run_shell"), "the request spells out a command"
+        """The tool for one clause: a card that claims it, a spelled-out or composed
+        command, or the nearest examples; "unsure" when none of those fits."""
+        if found := self._claimed(Stage.FIRST, clause):
+            return found
+        said = spelled_command(clause, self.bare) if self.command is not None else None
+        if said is not None and said.ask is Ask.RUN and self.command is not None:
+            return self.command, "the request spells out a command"
         if said is not None and said.ask is Ask.UNCLEAR:
             raise Unsure(
                 f"The request spells out `{said.command}` but does not say to run it - "
                 f"say 'run `{said.command}`' to run it, or 'explain `{said.command}`'"
             )
         self._refuse_remote(clause)
-        self._refuse_bulk_kill(clause)
-        if "kill_process" in self.registry and KILL_INTENT.search(clause):
-            return self.registry.get("kill_process"), "the request asks to stop a process"
-        if "delete_files" in self.registry and DELETE_INTENT.search(clause):
-            return self.registry.get("delete_files"), "the request asks to delete files"
-        if self.composer is not None and (why := self._compose(clause, outcome)):
-            return self.registry.get("run_shell"), why
+        if found := self._claimed(Stage.ORDER, clause):
+            return found
+        if (
+            self.command is not None
+            and self.composer is not None
+            and (why := self._compose(clause, outcome))
+        ):
+            return self.command, why
         self._refuse_unsupported(clause)
-        named = self._names_process(clause)
-        if named:
-            return self.registry.get("process_info"), named
-        self._check_running_question(clause)
-        ranked = self.index.rank(clause)
-        if not DELETE_VERB.search(clause):  # finding or listing files never deletes them
-            ranked = [m for m in ranked if m.tool != "delete_files"]
-        if names_file(clause) and not PROCESS_WORD.search(clause):  # "how big is a.csv"
-            ranked = [m for m in ranked if m.tool not in NOT_ABOUT_FILES]
+        if found := self._claimed(Stage.LAST, clause):
+            return found
+        ranked = [m for m in self.index.rank(clause) if self._offered(m.tool, clause)]
         outcome.matches = ranked
         tools = [m for m in ranked if m.tool != NONE_LABEL]
         top = ranked[0] if ranked else None
@@ -292,6 +287,33 @@ class RetrievalPlanner:
         self._check_fit(clause, top.tool)
         return self.registry.get(top.tool), f"closest example: {top.example!r}"
 
+    def _claimed(self, stage: Stage, clause: str) -> tuple[Tool, str] | None:
+        """The first tool whose card claims the clause at ``stage``, with why."""
+        claimants = sorted(
+            (t for t in self.registry if t.card.claim is not None and t.card.stage is stage),
+            key=lambda t: t.card.rank,
+        )
+        for tool in claimants:
+            assert tool.card.claim is not None
+            try:
+                why = tool.card.claim(self._clause(clause, tool))
+            except Unclear as exc:
+                raise Unsure(str(exc)) from None
+            if why:
+                return tool, why
+        return None
+
+    def _offered(self, name: str, clause: str) -> bool:
+        """Whether retrieval may offer the tool for this clause: a tool that needs a word
+        (a delete its verb) gets it, and one that takes no file is not offered for a clause
+        that names a file ("how big is a.csv")."""
+        if name not in self.registry:
+            return name == NONE_LABEL
+        card = self.registry.get(name).card
+        if card.needs is not None and not card.needs.search(clause):
+            return False
+        return card.about_files or not names_file(clause) or bool(PROCESS_WORD.search(clause))
+
     def _check_fit(self, clause: str, tool: str) -> None:
         """A tool chosen by shared words must also be near in meaning: one whose own
         examples are far from the request would answer another question confidently."""
@@ -314,8 +336,7 @@ class RetrievalPlanner:
 
         assert self.composer is not None
         try:
-            changes = asks_change(clause) or bool(KILL_INTENT.search(clause))
-            found, tool, tool_score = self.composer.route(clause, changes)
+            found, tool, tool_score = self.composer.route(clause, asks_change(clause))
         except Unfillable as exc:
             raise Unsure(f"I would run a command for {clause!r}, but {exc}") from None
         if not found:
@@ -352,32 +373,14 @@ class RetrievalPlanner:
                 "run the command yourself with ! if you know it (try /tools)"
             )
 
-    def _refuse_bulk_kill(self, clause: str) -> None:
-        """A kill of every process with a name: one process at a time, by pid."""
-        if KILL_INTENT.search(clause) and BULK.search(clause):
+    def _check_reads_text(self, tool: Tool, clause: str) -> None:
+        """A tool that sees names, sizes and dates, asked what a file says, would give an
+        answer that looks like one and is wrong."""
+        if tool.card.text_blind and asks_file_text(clause, names_file(clause)):
             raise Unsure(
-                "I can stop one process at a time, by pid, not all of a kind; "
-                "ask 'is NAME running' to see their pids, then kill one"
-            )
-
-    def _check_reads_text(self, tool: str, clause: str) -> None:
-        """File tools see names, sizes and dates; asked what a file says, their answer
-        would look like one and be wrong."""
-        if tool in ("file_info", "find_files") and asks_file_text(clause, names_file(clause)):
-            raise Unsure(
-                f"{clause!r} asks what a file says; my file tools see only names, sizes and "
+                f"{clause!r} asks what a file says; {tool.name} sees only names, sizes and "
                 "dates - run a command you spell out, e.g. !wc -l FILE or !grep WORD FILES"
             )
-
-    def _check_running_question(self, clause: str) -> None:
-        """ "is ghostsvcd running" with nothing of that name (or close to it) running: the
-        honest answer is that it is not, never a list of other processes."""
-        name = asked_if_running(clause)
-        if name is None or "process_info" not in self.registry or PID.search(clause):
-            return
-        if name.lower() in self.index.vocabulary or self._similar_processes(name):
-            return
-        raise Unsure(f"No process named {name!r} is running (checked the process list)")
 
     def _fitting(self, close: list[Match], clause: str) -> list[Match]:
         """Of tools that match about as well, those whose arguments the request states.
@@ -391,8 +394,8 @@ class RetrievalPlanner:
 
     def _fits(self, tool: Tool, clause: str) -> bool:
         """Whether ``tool`` can be called with what the request states (or one clear choice)."""
-        args = extract_args(tool.name, clause, self.names)
         try:
+            args = self._extract(tool, clause)
             choices = self._fill_choices(tool, clause, args)
             if any(not c for c in choices.values()):
                 return False
@@ -400,22 +403,6 @@ class RetrievalPlanner:
         except (Unsure, ToolError):
             return False
         return True
-
-    def _similar_processes(self, clause: str) -> list[str]:
-        return similar_names(
-            clause, self.names(), exclude=self.index.vocabulary_without("process_info")
-        )
-
-    def _names_process(self, clause: str) -> str | None:
-        """The intent rule for "is nginx running": a pid, or a running process's own name."""
-        if "process_info" not in self.registry:
-            return None
-        if PID.search(clause):
-            return "the request names a pid"
-        common = self.index.vocabulary_without("process_info")
-        names = {n for n in self.names() if len(n) >= 3 and n.lower() not in common}
-        found = find_process(clause, names)
-        return f"the request names the running process {found['name']!r}" if found else None
 
     def _ask_choice(self, clause: str, close: list[Match], outcome: PlanOutcome) -> str:
         names = [m.tool for m in close]
@@ -445,47 +432,30 @@ class RetrievalPlanner:
         if any(len(c) == 0 for c in choices.values()) or (
             self.model is None and any(len(c) != 1 for c in choices.values())
         ):
-            none_running = tool.name == "process_info" and not choices.get("name")
-            raise Unsure(
-                f"I would use {tool.name}, but the request does not say its {missing}"
-                + (" (no running process matches)" if none_running else "")
-            )
+            raise Unsure(f"I would use {tool.name}, but the request does not say its {missing}")
         if all(len(c) == 1 for c in choices.values()):
             return {**args, **{n: c[0] for n, c in choices.items()}}
         return {**args, **self._ask_fill(tool, clause, choices, outcome)}
 
     def _fill_choices(self, tool: Tool, clause: str, args: dict[str, Any]) -> dict[str, list[Any]]:
-        """The allowed values of each missing required argument."""
+        """The allowed values of each missing required argument: the card's own when it
+        knows them (running names), else spans of the request; never for an argument the
+        card says must be spelled out."""
         fields = tool.args_model.model_fields
         missing = [n for n, f in fields.items() if f.is_required() and n not in args]
-        if tool.name == "process_info" and not args:
-            # One of pid / name is needed; the only names worth choosing are running ones.
-            return {"name": self._similar_processes(clause)}
-        if tool.name == "kill_process" and "pid" in missing:
-            return {"pid": self._pid_by_name(clause)}
-        if NEVER_INVENTED & set(missing):
+        if tool.card.choices is not None:
+            try:
+                found = tool.card.choices(self._clause(clause, tool), args)
+            except Unclear as exc:
+                raise Unsure(str(exc)) from None
+            if found is not None:
+                return found
+        if tool.card.never_invent & set(missing):
             raise Unsure(
                 f"I would use {tool.name}, but the request does not spell out the "
                 f"{' or '.join(missing)} - put it in backticks"
             )
         return {n: path_candidates(clause) if n == "path" else candidates(clause) for n in missing}
-
-    def _pid_by_name(self, clause: str) -> list[int]:
-        """ "kill the stuckjob process": the pid when exactly one running process has a name
-        the request states; otherwise unsure, listing the pids to choose from."""
-        for name in names_in(clause, self.names()):
-            pids = pids_named(name)
-            if len(pids) == 1:
-                return pids
-            if pids:
-                listed = ", ".join(map(str, pids[:10]))
-                raise Unsure(
-                    f"{len(pids)} processes are named {name!r} (pids {listed}); say which pid"
-                )
-        raise Unsure(
-            "I would use kill_process, but the request names no pid or running process "
-            "(ask 'is NAME running' to check)"
-        )
 
     def _ask_fill(
         self, tool: Tool, clause: str, choices: dict[str, list[str]], outcome: PlanOutcome

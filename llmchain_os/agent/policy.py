@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from llmchain_os.agent.plan import Step
 from llmchain_os.safety.risk import Assessment, Risk
+from llmchain_os.tools.card import Role
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -43,11 +44,12 @@ class Decision:
     effect: str = ""
     undo: str = ""
     confined: str = ""  # what the sandbox lets it touch ("may write only /x/y"), when asked
+    command: str = ""  # the command line, when the step's tool runs one (asked as "Run ...")
 
     def prompt(self, step: Step) -> str:
         """The question a surface puts to the user, with the exact effect spelled out."""
-        shell = step.tool == "run_shell"
-        what = step.args.get("command", "") if shell else f"{step.tool}({_brief(step.args)})"
+        shell = bool(self.command)
+        what = self.command if shell else f"{step.tool}({_brief(step.args)})"
         if self.effect and shell:
             head = f"Run {what} - {self.effect}?"
         elif self.effect:
@@ -95,7 +97,8 @@ def explain(decision: Decision, tool: Tool, args: BaseModel) -> Decision:
     if decision.verdict is not Verdict.ASK:
         return decision
     undo = tool.undo if decision.risk is not Risk.READ else ""
-    return replace(decision, effect=tool.describe(args), undo=undo)
+    command = str(getattr(args, "command", "")) if tool.card.role is Role.COMMAND else ""
+    return replace(decision, effect=tool.describe(args), undo=undo, command=command)
 
 
 def is_yes(reply: str) -> bool:

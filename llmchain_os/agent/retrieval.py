@@ -14,12 +14,9 @@ from collections import Counter
 from dataclasses import dataclass
 from difflib import get_close_matches
 
+from llmchain_os.reading.words import STOP
+
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-STOP = frozenset(
-    "a an the is are am be of on in to for me my i we you your it its this that what whats "
-    "which how do does can could please show tell give list find check get see at by with "
-    "right now so much many some there any all from".split()
-)
 SYNONYMS = {
     "ram": "memory",
     "mem": "memory",

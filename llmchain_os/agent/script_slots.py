@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from llmchain_os.agent.extract import DAYS_PER, NUMBER_WORDS
+from llmchain_os.reading.words import DAYS_PER, NUMBER_WORDS
 
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._-]{0,63}$")
 NOT_SERVICES = frozenset("the a an that this my it is if when and or its service".split())

@@ -17,6 +17,11 @@ from llmchain_os.agent.plan import Step
 from llmchain_os.agent.scripting import Draft, Language, draft_script
 from llmchain_os.safety.risk import Risk
 from llmchain_os.scripts.cron import find_schedule
+from llmchain_os.tools.card import Role
+from llmchain_os.tools.scripts import run_script, save_script
+
+# The library's own tools, whose steps a person may edit before they run.
+SAVE, RUN = save_script.name, run_script.name
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -35,13 +40,6 @@ RUN_IT = re.compile(
     r"[,;]?\s*\b(?:and|then)\s+(?:then\s+)?(?:run|execute|start)\s+it(?:\s+(?:now|once))?\b",
     re.I,
 )
-RUN_SAVED = re.compile(
-    r"^(?:please\s+)?(?:run|execute|start)\s+(?:the\s+|my\s+)?(?:saved\s+)?"
-    r"(?:script\s+([a-z0-9][a-z0-9-]{0,39})|([a-z0-9][a-z0-9-]{0,39})\s+script)\W*$",
-    re.I,
-)
-
-
 GIVEN_NAME = re.compile(
     r"\bscript\s+(?:called|named)\s+[\"'`]?([A-Za-z0-9][\w-]{0,39}?)(?:\.(?:sh|py|bash))?"
     r"[\"'`]?(?=[\s,.;:!?]|$)",
@@ -63,38 +61,6 @@ def given_name(text: str) -> tuple[str | None, str]:
 def is_script_request(text: str) -> bool:
     """Does the request ask for a script to be written ("make me a backup script")?"""
     return SCRIPT_REQUEST.search(text) is not None
-
-
-RUN_BARE = re.compile(r"^(?:please\s+)?(?:run|execute|start)\s+([a-z0-9][a-z0-9-]{0,39})\W*$", re.I)
-
-
-def saved_script_named(text: str, names: set[str]) -> str | None:
-    """A saved script's name in "run the script NAME" / "run my NAME script" / "run NAME".
-
-    A bare "run NAME" counts only when no program of that name is on PATH (then the request
-    may mean the program, and the shell's rules apply)."""
-    import shutil
-
-    m = RUN_SAVED.match(text.strip())
-    name = (m.group(1) or m.group(2)).lower() if m else None
-    if name is None and (bare := RUN_BARE.match(text.strip())):
-        name = bare.group(1).lower() if shutil.which(bare.group(1)) is None else None
-    return name if name in names else None
-
-
-def missing_script(text: str, names: set[str]) -> str | None:
-    """Why "run my saved script X" cannot be done when no saved script is called X.
-
-    Only the explicit forms ("the script X", "my X script", "saved script X") count: the
-    request is about the library, so running it as a shell command line would be a guess."""
-    m = RUN_SAVED.match(text.strip())
-    if m is None:
-        return None
-    name = (m.group(1) or m.group(2)).lower()
-    if name in names:
-        return None
-    saved = ", ".join(sorted(names)) if names else "none yet"
-    return f"No saved script is named {name!r} (saved scripts: {saved}); see 'llmos scripts list'"
 
 
 def _unique_name(name: str, text: str) -> str:
@@ -131,8 +97,11 @@ def script_steps(text: str, model: BaseChatModel | None, registry: ToolRegistry)
     """The steps for a script request; raises DraftError when no script can be drafted."""
     from llmchain_os.scripts.lint import assess_script
 
-    run = RUN_IT.search(text) is not None
-    when = find_schedule(text) if "schedule_script" in registry else None
+    save_tool = registry.by_role(Role.SAVE_SCRIPT)
+    run_tool = registry.by_role(Role.RUN_SCRIPT) if RUN_IT.search(text) else None
+    schedule = registry.by_role(Role.SCHEDULE)
+    assert save_tool is not None, "the planner asks for script steps only with a save tool"
+    when = find_schedule(text) if schedule is not None else None
     chore = RUN_IT.sub(" ", text)
     if when:
         chore = chore.replace(when, " ")
@@ -148,33 +117,33 @@ def script_steps(text: str, model: BaseChatModel | None, registry: ToolRegistry)
     by_model = draft.source == "model"
     steps = [
         Step(
-            tool="save_script",
+            tool=save_tool.name,
             args=args,
             risk=Risk.WRITE,
             why=review_note(draft),
             needs_consent=by_model,
         )
     ]
-    if run and "run_script" in registry:
+    if run_tool is not None:
         risk = assess_script(draft.text, draft.language).risk
         from llmchain_os.tools.scripts import run_plan
 
         why = f"the request says to run it; {run_plan(draft.writes)}"
         steps.append(
             Step(
-                tool="run_script",
+                tool=run_tool.name,
                 risk=risk,
                 why=why,
                 refs={"name": "script"},
                 needs_consent=by_model,
             )
         )
-    if when:
+    if when and schedule is not None:
         steps.append(
             Step(
-                tool="schedule_script",
+                tool=schedule.name,
                 args={"when": when},
-                risk=registry.risk_of("schedule_script", {"script": args["name"], "when": when}),
+                risk=registry.risk_of(schedule.name, {"script": args["name"], "when": when}),
                 why=f"the request says {when!r}",
                 refs={"script": "script"},
             )
@@ -208,7 +177,7 @@ def saved_script_text(name: str) -> ScriptText:
 def script_text(step: Step) -> ScriptText:
     """The script a save_script step would save (its own text) or a run_script step would run
     (the saved file)."""
-    if step.tool == "save_script":
+    if step.tool == SAVE:
         language: Language = "python" if step.args["language"] == "python" else "bash"
         return ScriptText(str(step.args["name"]), language, str(step.args["text"]))
     return saved_script_text(str(step.args["name"]))
@@ -237,12 +206,12 @@ def edited_steps(step: Step, text: str) -> list[Step]:
     puts the edited text in the library (a change like any other: asked and audited), then
     the same run, which is judged on the new text.
     """
-    if step.tool == "save_script":
+    if step.tool == SAVE:
         args = {**step.args, "text": text}
         return [step.model_copy(update={"args": args, "needs_consent": True})]
     name = str(step.args["name"])
     save = Step(
-        tool="save_script",
+        tool=SAVE,
         args=save_args(name, text),
         risk=Risk.WRITE,
         why=f"you edited {name} before running it",
@@ -250,13 +219,13 @@ def edited_steps(step: Step, text: str) -> list[Step]:
     return [save, step]
 
 
-EDITABLE = frozenset({"save_script", "run_script"})
+EDITABLE = frozenset({SAVE, RUN})
 
 
 def script_question(step: Step, decision: Decision) -> str:
     """The approval question for a script step, short (the plan showed the text), with "e"."""
     name = step.args.get("name", "the script")
-    verb = "Save" if step.tool == "save_script" else "Run"
+    verb = "Save" if step.tool == SAVE else "Run"
     warn = " This cannot be undone." if decision.risk is Risk.DESTRUCTIVE else ""
     return (
         f"{verb} script {name}? It is {decision.risk.value}: {decision.reason}.{warn} "

@@ -17,7 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from llmchain_os.agent.paths import PATH, find_paths
 from llmchain_os.agent.retrieval import WORD, ToolIndex, stem
 from llmchain_os.agent.script_slots import (
     find_count,
@@ -30,6 +29,7 @@ from llmchain_os.agent.script_slots import (
     find_service,
 )
 from llmchain_os.prompts import load_prompt, prompts_dir
+from llmchain_os.reading.paths import PATH, find_paths
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

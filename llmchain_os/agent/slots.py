@@ -13,8 +13,8 @@ import re
 import shutil
 from dataclasses import dataclass, field
 
-from llmchain_os.agent.paths import FILE_EXTS, path_candidates
-from llmchain_os.agent.retrieval import STOP
+from llmchain_os.reading.paths import FILE_EXTS, path_candidates
+from llmchain_os.reading.words import STOP
 
 # Quoted text; a single quote inside a word is an apostrophe ("what's", "don't"), not a quote.
 QUOTED = re.compile(r"\"([^\"]{1,200})\"|(?<!\w)'([^']{1,200})'(?!\w)|`([^`]{1,200})`")

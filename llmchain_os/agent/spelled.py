@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from llmchain_os.agent.intent import no_tool_change
-from llmchain_os.agent.retrieval import STOP
+from llmchain_os.reading.words import STOP
 
 # Words that ask politely around the verb; never part of the command.
 FILLER = (

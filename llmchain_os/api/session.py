@@ -118,7 +118,7 @@ class Session:
     def registry(self) -> ToolRegistry:
         """The tools; built on first use so that the shell's prompt does not wait for them."""
         if self._registry is None:
-            self._registry = builtin_registry()
+            self._registry = builtin_registry(plugins=True)
         return self._registry
 
     def audit_log(self) -> AuditLog:
@@ -203,7 +203,7 @@ class Session:
         from llmchain_os.prompts import load_exemplars
 
         # the tools' own examples, and those of requests no tool or command should take
-        tools = {t: ex for t, ex in load_exemplars().items() if t in self.registry}
+        tools = self.registry.examples()
         tools[NONE_LABEL] = load_exemplars().get(NONE_LABEL, [])
         try:
             return Composer(load_examples(), shared_embedder(), cache_dir(), tools)
@@ -352,8 +352,14 @@ class Session:
 
     def run_command(self, command: str, approve: Approver = decline_all) -> Iterator[Event]:
         """``!cmd`` in the shell: the user's own command line, still through the policy."""
+        from llmchain_os.errors import ToolError
+        from llmchain_os.tools.card import Role
+
+        tool = self.registry.by_role(Role.COMMAND)
+        if tool is None:
+            raise ToolError("No tool here runs command lines")
         yield from self.run_tool(
-            "run_shell", {"command": command}, approve, request=f"!{command}", why="typed with !"
+            tool.name, {"command": command}, approve, request=f"!{command}", why="typed with !"
         )
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Assessment, Risk
+from llmchain_os.tools.card import PLAIN, Card
 
 if TYPE_CHECKING:
     from llmchain_os.safety.confine import Grant
@@ -83,6 +84,8 @@ class Tool:
     # Where a call's changes land; with it, the tool runs in the sandbox its approval allows
     # (the function takes a ``grant`` parameter, which is not one of the model's arguments).
     scope: ScopeRule | None = None
+    # What the planner knows of it: examples, extractor, claims, role (``tools.card``).
+    card: Card = PLAIN
 
     @property
     def confined(self) -> bool:
@@ -172,6 +175,7 @@ def tool(
     undo: str | None = None,
     risk_from: str = "its arguments",
     scope: ScopeRule | None = None,
+    card: Card = PLAIN,
 ) -> Callable[[Callable[..., Any]], Tool]:
     """Turn a typed function into a Tool; its docstring's first line is the description.
 
@@ -189,6 +193,7 @@ def tool(
             undo=undo if undo is not None else ("" if risk is Risk.READ else "none"),
             risk_from=risk_from,
             scope=scope,
+            card=card,
         )
 
     return wrap

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from llmchain_os.safety.commands import classify_command, explain_script
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import Table, ToolOutput, tool
+from llmchain_os.tools.card import Card, Role
 
 
 class CommandPart(BaseModel):
@@ -43,7 +44,7 @@ class Explanation(ToolOutput):
         return Table("What the command would do (not run)", ["part", "risk", "why"], rows)
 
 
-@tool(risk=Risk.READ)
+@tool(risk=Risk.READ, card=Card(role=Role.EXPLAIN, never_invent=frozenset({"command"})))
 def explain_command(
     command: Annotated[str, Field(min_length=1, max_length=4000)],
 ) -> Explanation:

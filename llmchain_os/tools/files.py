@@ -27,6 +27,7 @@ from llmchain_os.safety import trash
 from llmchain_os.safety.nofollow import open_nofollow
 from llmchain_os.safety.places import sensitive_place
 from llmchain_os.safety.risk import Assessment, Risk
+from llmchain_os.tools import file_cards
 from llmchain_os.tools.base import Table, ToolOutput, tool
 from llmchain_os.tools.deletion import (
     checked,
@@ -204,7 +205,7 @@ def _walk(
     return rows, True
 
 
-@tool(risk=Risk.READ)
+@tool(risk=Risk.READ, card=file_cards.FIND)
 def find_files(
     path: ExistingPath,
     pattern: Pattern = "*",
@@ -228,7 +229,7 @@ def find_files(
     )
 
 
-@tool(risk=Risk.READ)
+@tool(risk=Risk.READ, card=file_cards.INFO)
 def file_info(path: ExistingPath) -> FileInfo:
     """Kind, size, mode, owner and modification date of one file or folder."""
     target = Path(path)
@@ -255,7 +256,7 @@ def _delete_effect(args: BaseModel) -> str:
     return describe_deletion(deletion_targets(**args.model_dump()))
 
 
-@tool(risk=Risk.DESTRUCTIVE, effect=_delete_effect, undo="trash")
+@tool(risk=Risk.DESTRUCTIVE, effect=_delete_effect, undo="trash", card=file_cards.DELETE)
 def delete_files(
     path: DeletePath,
     pattern: Pattern | None = None,
@@ -314,7 +315,13 @@ def _write_risk(args: BaseModel) -> Assessment:
     return Assessment(Risk.WRITE, f"{verb} {path}")
 
 
-@tool(risk=_write_risk, effect=_write_effect, undo="trash", risk_from="the file")
+@tool(
+    risk=_write_risk,
+    effect=_write_effect,
+    undo="trash",
+    risk_from="the file",
+    card=file_cards.WRITE,
+)
 def write_file(
     path: FilePath,
     content: Annotated[str, Field(max_length=1_000_000)],

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.scripts.schedule import Job, JobListing, Scheduler
+from llmchain_os.tools import script_cards
 from llmchain_os.tools.base import Table, Tool, ToolOutput, tool
 
 
@@ -149,7 +150,7 @@ def schedule_risk(scheduler: Callable[[], Scheduler]) -> Callable[[BaseModel], A
 def job_tools(scheduler: Callable[[], Scheduler] = Scheduler) -> list[Tool]:
     """The three job tools over ``scheduler()`` (tests pass one with a throwaway user)."""
 
-    @tool(risk=schedule_risk(scheduler), risk_from="the script")
+    @tool(risk=schedule_risk(scheduler), risk_from="the script", card=script_cards.SCHEDULE)
     def schedule_script(
         script: Annotated[str, Field(description="a saved script's name", max_length=40)],
         when: Annotated[str, Field(description="e.g. 'every night at 2'", max_length=80)],
@@ -165,7 +166,7 @@ def job_tools(scheduler: Callable[[], Scheduler] = Scheduler) -> list[Tool]:
         """List the scheduled jobs, and any that the crontab and the jobs file disagree on."""
         return job_list(scheduler().list())
 
-    @tool(risk=Risk.WRITE)
+    @tool(risk=Risk.WRITE, card=script_cards.REMOVE_JOB_CARD)
     def remove_job(
         job: Annotated[str, Field(description="a job id from list_jobs", max_length=32)],
     ) -> JobRemoved:

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Risk
+from llmchain_os.tools import process_cards
 from llmchain_os.tools.base import Table, ToolOutput, tool
 from llmchain_os.tools.units import human_bytes
 
@@ -97,7 +98,7 @@ def _cpu_sample(procs: list[psutil.Process]) -> dict[int, float]:
     return usage
 
 
-@tool(risk=Risk.READ)
+@tool(risk=Risk.READ, card=process_cards.TOP)
 def top_processes(
     sort_by: Literal["cpu", "memory"] = "cpu",
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
@@ -200,7 +201,7 @@ def _read(proc: psutil.Process, others: int) -> ProcessInfo:
     return ProcessInfo(cpu_percent=proc.cpu_percent(None), others_with_name=others, **info)
 
 
-@tool(risk=Risk.READ)
+@tool(risk=Risk.READ, card=process_cards.INFO)
 def process_info(
     pid: Annotated[int | None, Field(ge=1)] = None,
     name: Annotated[str | None, Field(min_length=1, max_length=256)] = None,
@@ -284,7 +285,7 @@ def _kill_effect(args: BaseModel) -> str:
     )
 
 
-@tool(risk=Risk.DESTRUCTIVE, effect=_kill_effect, undo="none")
+@tool(risk=Risk.DESTRUCTIVE, effect=_kill_effect, undo="none", card=process_cards.KILL)
 def kill_process(
     pid: Annotated[int, Field(ge=1), AfterValidator(_killable)], force: bool = False
 ) -> Killed:

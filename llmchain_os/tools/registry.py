@@ -1,17 +1,22 @@
 """The registry: the tools a session can plan with, by name, and the built-in set.
 
 It sits above the tool modules (it imports each of them to build the built-in set), so
-the modules themselves import only ``tools.base``.
+the modules themselves import only ``tools.base``. Tools from installed packages join
+through the ``llmchain_os.tools`` entry-point group: each entry names a list of Tools (or a
+function returning one), with their cards, as simonw/llm's plugins register theirs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import Tool
+from llmchain_os.tools.card import Role
+
+PLUGIN_GROUP = "llmchain_os.tools"
 
 if TYPE_CHECKING:
     from langchain_core.tools import StructuredTool
@@ -22,6 +27,7 @@ class ToolRegistry:
 
     def __init__(self, tools: list[Tool] | None = None) -> None:
         self._tools: dict[str, Tool] = {}
+        self.problems: list[str] = []  # plugins that could not be loaded, one line each
         for item in tools or []:
             self.register(item)
 
@@ -44,6 +50,20 @@ class ToolRegistry:
 
     def __contains__(self, name: object) -> bool:
         return name in self._tools
+
+    def by_role(self, role: Role) -> Tool | None:
+        """The tool that plays ``role`` in the planner's flow, if one is registered."""
+        return next((t for t in self if t.card.role is role), None)
+
+    def examples(self) -> dict[str, list[str]]:
+        """Each tool's example requests: its card's own, else prompts/exemplars/NAME.txt."""
+        from llmchain_os.prompts import load_exemplars
+
+        files = load_exemplars()
+        return {
+            t.name: list(t.card.examples) or files.get(t.card.examples_file or t.name, [])
+            for t in self
+        }
 
     def risk_of(self, name: str, raw: dict[str, Any]) -> Risk:
         """The risk a call would carry, for showing a plan before the policy sees it.
@@ -77,11 +97,11 @@ class ToolRegistry:
         ]
 
 
-def builtin_registry() -> ToolRegistry:
-    """The built-in tools, one module per domain."""
+def builtin_registry(plugins: bool = False) -> ToolRegistry:
+    """The built-in tools, one module per domain; with ``plugins``, installed ones too."""
     from llmchain_os.tools import explain, files, jobs, processes, scripts, shell, system
 
-    return ToolRegistry(
+    registry = ToolRegistry(
         [
             *system.TOOLS,
             *processes.TOOLS,
@@ -92,3 +112,27 @@ def builtin_registry() -> ToolRegistry:
             *jobs.TOOLS,
         ]
     )
+    if plugins:
+        load_plugins(registry)
+    return registry
+
+
+def load_plugins(registry: ToolRegistry) -> None:
+    """Register the tools of every ``llmchain_os.tools`` entry point; one that fails to load
+    (an import error, a name taken, not a list of Tools) is skipped and recorded in
+    ``registry.problems``, never a reason for the shell not to start."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=PLUGIN_GROUP):
+        try:
+            found = entry.load()
+            tools: Iterable[Any] = found() if callable(found) else found
+            items = list(tools)
+            if not items or not all(isinstance(t, Tool) for t in items):
+                raise TypeError("it is not a list of llmchain_os Tools")
+            if taken := [t.name for t in items if t.name in registry]:
+                raise ValueError(f"it names tools that exist already: {', '.join(taken)}")
+            for item in items:
+                registry.register(item)
+        except Exception as exc:  # a plugin's bug must not stop the shell
+            registry.problems.append(f"plugin {entry.name} ({entry.value}): {exc}")

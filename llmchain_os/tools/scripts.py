@@ -20,6 +20,7 @@ from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.scripts.library import ScriptLibrary, ScriptRecord, sha256_text
 from llmchain_os.scripts.lint import assess_script, lint, review
+from llmchain_os.tools import script_cards
 from llmchain_os.tools.base import Table, ToolOutput, tool
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class SavedScript(ToolOutput):
         return {"script": self.record.name}
 
 
-@tool(risk=Risk.WRITE)
+@tool(risk=Risk.WRITE, card=script_cards.SAVE)
 def save_script(
     name: Name,
     language: Literal["bash", "python"],
@@ -199,7 +200,7 @@ def _script_spec(record: ScriptRecord, writable: tuple[Path, ...], network: bool
     )
 
 
-@tool(risk=_run_risk, risk_from="the script")
+@tool(risk=_run_risk, risk_from="the script", card=script_cards.RUN)
 def run_script(
     name: Name,
     write: list[str] = [],  # noqa: B006 - pydantic copies defaults
@@ -290,7 +291,7 @@ def script_shown(name: str) -> ScriptShown:
     return ScriptShown(record=record, text=text, review=review(text, record.language).text())
 
 
-@tool(risk=Risk.READ)
+@tool(risk=Risk.READ, card=script_cards.SHOW)
 def show_script(name: Name) -> ScriptShown:
     """Show a saved script's text, lint result and the risk of each line."""
     return script_shown(name)

@@ -25,6 +25,7 @@ from llmchain_os.safety.risk import Assessment, Risk
 from llmchain_os.safety.sandbox import Limits, ProcessResult, run_process
 from llmchain_os.safety.scope import Scope
 from llmchain_os.tools.base import Table, ToolOutput, tool
+from llmchain_os.tools.card import Card, Role
 
 TIMEOUT_S = 30.0
 OUTPUT_LIMIT = 64_000
@@ -90,7 +91,11 @@ def _effect(args: BaseModel) -> str:
     return rm_effect(str(getattr(args, "command", "")))
 
 
-@tool(risk=_assess, effect=_effect, risk_from="the command", scope=_scope)
+# The tool the planner hands a command line to: spelled out by the user, or composed.
+COMMAND = Card(role=Role.COMMAND, never_invent=frozenset({"command"}))
+
+
+@tool(risk=_assess, effect=_effect, risk_from="the command", scope=_scope, card=COMMAND)
 def run_shell(
     command: Annotated[str, Field(min_length=1, max_length=4000)],
     grant: Grant | None = None,

@@ -9,8 +9,10 @@ from pathlib import Path
 import psutil
 
 from llmchain_os.errors import ToolError
+from llmchain_os.reading.paths import find_paths
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import Table, ToolOutput, tool
+from llmchain_os.tools.card import Card, Clause
 from llmchain_os.tools.units import human_bytes, human_duration
 
 
@@ -56,7 +58,7 @@ class SystemOverview(ToolOutput):
         return Table("System", ["", "value"], rows)
 
 
-@tool(risk=Risk.READ)
+@tool(risk=Risk.READ, card=Card(about_files=False))
 def system_overview() -> SystemOverview:
     """CPU, memory, swap, load average and uptime of this machine."""
     mem = psutil.virtual_memory()
@@ -115,7 +117,13 @@ def _mountpoint(path: Path) -> str:
     return best
 
 
-@tool(risk=Risk.READ)
+def _path_arg(c: Clause) -> dict[str, str]:
+    """The filesystem asked about: the one holding the path the request names."""
+    paths = find_paths(c.text)
+    return {"path": paths[0]} if paths else {}
+
+
+@tool(risk=Risk.READ, card=Card(extract=_path_arg))
 def disk_usage(path: str = "/") -> DiskUsage:
     """Total, used and free bytes of the filesystem holding path."""
     target = Path(os.path.expanduser(path)).resolve()

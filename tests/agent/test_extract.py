@@ -1,4 +1,4 @@
-"""Extraction: relative file names are files (not hosts, not verbs), ages and kinds of file
+"""Reading operands (and the write tool's card): relative file names are files (not hosts, not verbs), ages and kinds of file
 are read off plain phrasings, and a bare command line is told from a sentence."""
 
 from __future__ import annotations
@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from llmchain_os.agent.extract import (
-    bare_command,
-    extract_args,
-    find_age_days,
-    find_pattern,
-    remote_target,
-)
-from llmchain_os.agent.paths import find_paths, path_candidates
+from llmchain_os.agent.intent import remote_target
+from llmchain_os.agent.spelled import bare_command
+from llmchain_os.reading.operands import find_age_days, find_pattern
+from llmchain_os.reading.paths import find_paths, path_candidates
+from llmchain_os.reading.world import FixedWorld
+from llmchain_os.tools.card import Clause
+from llmchain_os.tools.files import write_file
 
 
 @pytest.mark.parametrize(
@@ -126,4 +125,5 @@ def test_sentences_and_change_orders_are_not_command_lines(text: str) -> None:
     ],
 )
 def test_text_spelled_out_after_a_marker_is_the_content(text: str, args: dict[str, object]) -> None:
-    assert extract_args("write_file", text) == args
+    assert write_file.card.extract is not None
+    assert write_file.card.extract(Clause(text, FixedWorld())) == args

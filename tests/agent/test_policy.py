@@ -9,6 +9,7 @@ import pytest
 from llmchain_os.agent.plan import Step
 from llmchain_os.agent.policy import CONSENT, Decision, Policy, Verdict, explain
 from llmchain_os.safety.risk import Assessment, Risk
+from llmchain_os.tools.shell import run_shell
 
 ALLOW, ASK, DENY = Verdict.ALLOW, Verdict.ASK, Verdict.DENY
 STEP = Step(tool="run_shell", args={"command": "x"})
@@ -72,8 +73,11 @@ def test_flag_approvals_say_which_flag_approved() -> None:
 def test_prompt_for_a_shell_step_shows_the_command_and_warns_when_destructive() -> None:
     step = Step(tool="run_shell", args={"command": "rm -r build"})
     decision = Policy().check(step, Assessment(Risk.DESTRUCTIVE, "`rm` deletes"))
+    # the question names the command line when the step's tool is the one that runs them
+    asked = explain(decision, run_shell, run_shell.parse_args(step.args))
+    assert asked.command == "rm -r build"
 
-    prompt = decision.prompt(step)
+    prompt = replace(asked, effect="").prompt(step)
     assert prompt.startswith("Run rm -r build?")
     assert "destructive" in prompt
     assert "cannot be undone" in prompt
@@ -149,6 +153,7 @@ def test_prompt_for_a_step_that_cannot_be_undone_says_so_even_when_only_write() 
         Policy().check(step, Assessment(Risk.WRITE, "changes files")),
         effect="delete /tmp/a.log (1.5 KiB)",
         undo="none",
+        command="rm a.log",
     )
     assert decision.prompt(step) == (
         "Run rm a.log - delete /tmp/a.log (1.5 KiB)? It is write: changes files. "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from llmchain_os.agent.retrieval import STOP
+from llmchain_os.reading.words import STOP
 
 PATH = re.compile(r"(?<![\w/~])(~(?:/[\w.@%+\-/]*)?|/[\w.@%+\-/]*)")
 
