@@ -26,7 +26,7 @@ def facts_of(records: Sequence[StepRecord]) -> str:
     for rec in records:
         if rec.status is StepStatus.DONE and rec.summary:
             lines.append(rec.summary)
-        elif rec.status is not StepStatus.DONE:
+        elif rec.status is not StepStatus.DONE and rec.status is not StepStatus.RETRIED:
             lines.append(f"{rec.tool} {rec.status.value}: {rec.error}")
     return "\n".join(lines)
 

@@ -226,11 +226,27 @@ class Executor:
             return
         yield self._output_event(output)
         failure = output.failure()
+        if failure is not None and self._retries(step, risk, output):
+            nxt = step.next_try()
+            why = f"{failure} - trying the next candidate: {_brief_args(nxt.args)}"
+            yield self._finish(step, risk, StepStatus.RETRIED, why, output=output, start=start)
+            yield from self.run_step(nxt)  # judged by the policy again, like any step
+            return
         if failure is not None:  # e.g. a command that exited non-zero: shown, then failed
             yield self._finish(step, risk, StepStatus.FAILED, failure, output=output, start=start)
             return
         self.subjects.append(output.subject())
         yield self._finish(step, risk, StepStatus.DONE, None, output=output, start=start)
+
+    def _retries(self, step: Step, risk: Risk, output: ToolOutput) -> bool:
+        """A read that failed as a wrong call goes on with its next fallback; a change never
+        does (its approval was for this call), nor a cancelled request."""
+        return (
+            bool(step.fallbacks)
+            and risk is Risk.READ
+            and not self.cancelled
+            and (output.complained())
+        )
 
     def _chunk_event(self, text: str) -> Event:
         stream = getattr(text, "stream", "stdout")  # safety.process.Chunk knows its pipe
@@ -285,6 +301,7 @@ class Executor:
         kind = {
             StepStatus.DONE: EventKind.STEP_DONE,
             StepStatus.FAILED: EventKind.STEP_FAILED,
+            StepStatus.RETRIED: EventKind.STEP_FAILED,
             StepStatus.DECLINED: EventKind.STEP_DECLINED,
             StepStatus.SKIPPED: EventKind.STEP_SKIPPED,
         }[status]
@@ -341,6 +358,13 @@ class Executor:
             self.audit.append(entry)
         except AuditError as exc:  # the step has run; say so rather than hide its result
             logging.getLogger(__name__).warning("%s", exc)
+
+
+def _brief_args(args: dict[str, Any]) -> str:
+    """A retried call's arguments as the user reads them: the command line alone."""
+    if set(args) == {"command"}:
+        return f"`{args['command']}`"
+    return ", ".join(f"{k}={v!r}" for k, v in args.items())
 
 
 def _confinement_question(decision: Decision, grant: Grant | None) -> Decision:

@@ -25,6 +25,15 @@ class Step(BaseModel):
     # "trash": /undo can take it back; "none" or unknown ("") on a step that changes things:
     # it cannot, and the plan says so.
     undo: str = ""
+    # Other arguments to try, in order, when a read fails as a wrong call (a composed
+    # command that complains of a bad option): each is judged by the policy again.
+    fallbacks: list[dict[str, Any]] = Field(default_factory=list)
+
+    def next_try(self) -> Step:
+        """The step with its first fallback's arguments, and the rest still to try."""
+        return self.model_copy(
+            update={"args": {**self.args, **self.fallbacks[0]}, "fallbacks": self.fallbacks[1:]}
+        )
 
     @property
     def undoable(self) -> bool | None:
@@ -40,6 +49,8 @@ class Step(BaseModel):
         }
         if self.refs:
             data["refs"] = self.refs
+        if self.fallbacks:
+            data["fallbacks"] = self.fallbacks
         if self.undoable is not None:
             data["undoable"] = self.undoable
         return data
@@ -56,6 +67,7 @@ class Plan(BaseModel):
 class StepStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
+    RETRIED = "retried"  # failed as a wrong call; the step went on with its next fallback
     DECLINED = "declined"
     SKIPPED = "skipped"
 

@@ -58,6 +58,7 @@ class PlanOutcome:
     plan: Plan | None
     unsure: str | None = None
     composed: str | None = None  # the command _choose composed for the clause being planned
+    others: list[str] = field(default_factory=list)  # the next candidates, tried if it fails
     matches: list[Match] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     model_calls: int = 0
@@ -154,13 +155,20 @@ class RetrievalPlanner:
         )
         if outcome.composed is not None:  # a command composed from the team's examples
             command, outcome.composed = outcome.composed, None
-            risk = tool.assess(tool.parse_args({"command": command})).risk
+            others, outcome.others = outcome.others, []
+            risk = self._risk(tool, command)
             return Step(
                 tool=tool.name,
                 args={"command": command},
                 risk=risk,
                 why=why,
                 needs_consent=risk is not Risk.READ,  # the request did not spell it out
+                # a read that fails as a wrong call goes on with the next read candidates
+                fallbacks=[
+                    {"command": c}
+                    for c in others
+                    if risk is Risk.READ and self._risk(tool, c) is Risk.READ
+                ],
             )
         self._check_reads_text(tool, clause)
         args = self._extract(tool, clause)
@@ -191,6 +199,10 @@ class RetrievalPlanner:
             else tool.assess(tool.args_model.model_construct()).risk
         )
         return Step(tool=tool.name, args=args, risk=risk, why=why, refs=refs)
+
+    @staticmethod
+    def _risk(tool: Tool, command: str) -> Risk:
+        return tool.assess(tool.parse_args({"command": command})).risk
 
     def _extract(self, tool: Tool, clause: str) -> dict[str, Any]:
         """The arguments of ``tool`` that the clause states, read by the tool's own card."""
@@ -343,6 +355,7 @@ class RetrievalPlanner:
             return ""
         best = found[0]
         outcome.composed = best.command
+        outcome.others = [c.command for c in found[1:3]]
         from llmchain_os.knowledge.manpages import explain_options
 
         flags = "; ".join(explain_options(best.command, limit=3))  # from the machine's manuals

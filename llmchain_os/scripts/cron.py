@@ -249,10 +249,10 @@ def _day_words(dow: str) -> str | None:
 
 
 SCHEDULE_START = re.compile(
-    r"\b(?:every|each|nightly|daily|hourly|weekly|monthly|at\s+(?:re)?boot|on\s+boot|"
+    r"(?<![\w-])(?:every|each|nightly|daily|hourly|weekly|monthly|at\s+(?:re)?boot|on\s+boot|"
     r"at\s+start\s*up|at\s+\d|at\s+noon|at\s+midnight|on\s+(?:the\s+\d|week|"
     + "|".join(DAYS)
-    + r"))",
+    + r"))(?!-)",
     re.I,
 )
 

@@ -55,6 +55,11 @@ class ToolOutput(BaseModel):
         """Why the result counts as a failed step (a command exiting non-zero); None if not."""
         return None
 
+    def complained(self) -> bool:
+        """Whether a failure says the call itself was wrong (a bad option, a missing file),
+        so that another way of asking may do better; a timeout or a plain "no match" is not."""
+        return False
+
     def subject(self) -> dict[str, Any]:
         """Values a follow-up step may refer to as "it" (e.g. the pid of the top process)."""
         return {}

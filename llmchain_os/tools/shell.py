@@ -60,6 +60,11 @@ class ShellResult(ToolOutput):
             return None  # stopped by us at the output cap: what it printed is the result
         return f"`{self.command}` exited with {self.exit_code}"
 
+    def complained(self) -> bool:
+        """Exited non-zero and said why on stderr ("invalid option", "No such file"); grep
+        finding nothing exits 1 in silence, which is an answer."""
+        return self.exit_code > 0 and not self.timed_out and bool(self.stderr.strip())
+
     def table(self) -> Table | None:
         return None
 

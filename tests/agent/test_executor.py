@@ -372,3 +372,44 @@ def test_ref_without_an_earlier_result_fails_the_step(bench: Bench) -> None:
     assert executor.records[0].status is StepStatus.FAILED
     assert "needs the pid of an earlier result" in executor.records[0].error
     assert bench.seen_pids == []
+
+
+# -- fallbacks: the next candidate of a composed read -------------------------------------
+def _shell_run(step: Step) -> tuple[list[StepStatus], list[str]]:
+    executor = Executor(builtin_registry(), Policy(), Approver(answer=True))
+    events = list(executor.execute(Plan(steps=[step])))
+    done = [e for e in events if e.kind is K.STEP_DONE]
+    return [r.status for r in executor.records], [e.text for e in done]
+
+
+def test_a_read_that_complains_goes_on_with_its_next_candidate(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("one\ntwo\n")
+    step = Step(
+        tool="run_shell",
+        args={"command": f"wc --no-such-flag {tmp_path}/a.txt"},
+        fallbacks=[{"command": f"wc -x {tmp_path}/a.txt"}, {"command": f"wc -l {tmp_path}/a.txt"}],
+    )
+
+    statuses, done = _shell_run(step)
+
+    assert statuses == [StepStatus.RETRIED, StepStatus.RETRIED, StepStatus.DONE]
+    assert done == [f"`wc -l {tmp_path}/a.txt` succeeded."]
+
+
+def test_a_silent_failure_is_an_answer_and_a_change_is_never_retried(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("one\n")
+    quiet = Step(  # grep finding nothing exits 1 without a word: that is the answer
+        tool="run_shell",
+        args={"command": f"grep zebra {tmp_path}/a.txt"},
+        fallbacks=[{"command": f"cat {tmp_path}/a.txt"}],
+    )
+    change = Step(  # approved as this command; another one would need its own question
+        tool="run_shell",
+        args={"command": f"mkdir {tmp_path}/a.txt"},
+        risk=Risk.WRITE,
+        fallbacks=[{"command": f"mkdir {tmp_path}/b"}],
+    )
+
+    assert _shell_run(quiet)[0] == [StepStatus.FAILED]
+    assert _shell_run(change)[0] == [StepStatus.FAILED]
+    assert not (tmp_path / "b").exists()

@@ -1,5 +1,6 @@
-"""Reading operands (and the write tool's card): relative file names are files (not hosts, not verbs), ages and kinds of file
-are read off plain phrasings, and a bare command line is told from a sentence."""
+"""Reading operands (and the write tool's card): relative file names are files (not hosts,
+not verbs), ages and kinds of file are read off plain phrasings, and a bare command line is
+told from a sentence."""
 
 from __future__ import annotations
 
