@@ -87,11 +87,15 @@ class RetrievalPlanner:
         world: World | None = None,
         index: ToolIndex | None = None,
         composer: Composer | None = None,
+        load_model: Callable[[], BaseChatModel | None] | None = None,
     ) -> None:
         self.registry = registry
         self.command = registry.by_role(Role.COMMAND)
         self.composer = composer if self.command is not None else None
-        self.model = model
+        self._model = model
+        # the model is loaded only when a request needs it (a tie between tools, an
+        # argument to choose): most plans are made by retrieval and the cards alone
+        self._load_model = load_model
         self.min_score = min_score
         self.margin = margin
         self.max_steps = max_steps
@@ -102,6 +106,12 @@ class RetrievalPlanner:
             {**registry.examples(), NONE_LABEL: load_exemplars().get(NONE_LABEL, [])}
         )
         self._common: dict[str, frozenset[str]] = {}
+
+    @property
+    def model(self) -> BaseChatModel | None:
+        if self._model is None and self._load_model is not None:
+            self._model, self._load_model = self._load_model(), None
+        return self._model
 
     def bare(self, text: str) -> str | None:
         """The text as a command line on its own ("ls -la /etc"), judged against the English

