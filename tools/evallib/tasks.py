@@ -27,6 +27,7 @@ FAMILIES = (
     "ambiguous",
     "open",
     "open2",
+    "open3",
 )
 
 
