@@ -191,8 +191,16 @@ class Session:
         return model if model is not None and getattr(model, "loaded", True) else None
 
     def model_name(self) -> str:
+        """The local model's name, loaded or not ("" when none can be found)."""
         model = self._model
-        return str(getattr(model, "model_name", type(model).__name__)) if model else ""
+        if model is not None:
+            return str(getattr(model, "model_name", type(model).__name__))
+        from llmchain_os.llm.models import resolve_model
+
+        try:
+            return resolve_model(self.settings.model_path).name
+        except ModelError:
+            return ""
 
     def planner_mode(self) -> str:
         if self.settings.planner != "auto":
