@@ -140,7 +140,12 @@ def trust_host(
     Returns what to print and the exit code."""
     from llmchain_os.remote.inventory import load_inventory
     from llmchain_os.remote.ssh import SSHPool
-    from llmchain_os.remote.trust import SAME, fetch_host_key, record_host_key
+    from llmchain_os.remote.trust import (
+        SAME,
+        check_recordable,
+        fetch_host_key,
+        record_host_key,
+    )
 
     inventory = load_inventory()
     host = inventory.get(name)
@@ -152,6 +157,7 @@ def trust_host(
             own.close()
     if offer.status == SAME:
         return f"{name} is already trusted ({offer.key_type} {offer.fingerprint}).", 0
+    check_recordable(offer)
     if not yes:
         if ask is None:
             return (

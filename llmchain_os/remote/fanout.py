@@ -62,6 +62,10 @@ class HostResult(BaseModel):
         text = printable(self.stdout.strip() or self.stderr.strip()) or "(no output)"
         return text if self.exit_status == 0 else f"exit {self.exit_status}: {text}"
 
+    def brief(self) -> str:
+        """The outcome on one line: an error whole (it says what to do), output cut short."""
+        return self.outcome() if self.error else _short(self.outcome())
+
 
 def _short(text: str) -> str:
     lines = text.splitlines() or [""]
@@ -84,18 +88,18 @@ class FanoutResult(ToolOutput):
     results: list[HostResult]
 
     def groups(self) -> list[tuple[list[str], str]]:
-        """(host names, outcome) for each distinct outcome, the commonest first."""
-        found: dict[str, list[str]] = {}
+        """(host names, outcome in brief) for each distinct outcome, the commonest first."""
+        found: dict[str, tuple[list[str], str]] = {}
         for result in self.results:
-            found.setdefault(result.outcome(), []).append(result.host)
-        return sorted(((names, text) for text, names in found.items()), key=lambda g: -len(g[0]))
+            found.setdefault(result.outcome(), ([], result.brief()))[0].append(result.host)
+        return sorted(found.values(), key=lambda group: -len(group[0]))
 
     def summary(self) -> str:
         total = len(self.results)
         failed = sum(r.failed for r in self.results)
         head = f"{self.action} on {total} host{'s' if total != 1 else ''}"
         head += f": {failed} failed" if failed else ": all succeeded"
-        parts = [f"{_who(names, total)}: {_short(text)}" for names, text in self.groups()]
+        parts = [f"{_who(names, total)}: {text}" for names, text in self.groups()]
         return f"{head}. " + "; ".join(parts)
 
     def table(self) -> Table:
@@ -104,7 +108,7 @@ class FanoutResult(ToolOutput):
                 r.host,
                 "-" if r.exit_status is None else str(r.exit_status),
                 f"{r.duration_s:.2f} s",
-                _short(r.outcome()),
+                r.brief(),
             ]
             for r in self.results
         ]

@@ -89,16 +89,22 @@ def _compare(host: Host, key: paramiko.PKey, files: list[Path]) -> HostKeyOffer:
     return HostKeyOffer(host, key, NEW)
 
 
-def record_host_key(offer: HostKeyOffer, path: Path | None = None) -> Path:
-    """Add the offered key to the shell's known_hosts (replacing a key of the same type for
-    that host); the file is rewritten atomically. Raises HostKeyError when the different key
-    on record is in a file this shell does not own (the user's ~/.ssh/known_hosts)."""
+def check_recordable(offer: HostKeyOffer, path: Path | None = None) -> None:
+    """Raises HostKeyError when the different key on record is in a file this shell does not
+    own (the user's ~/.ssh/known_hosts): the user removes it there, we never edit it."""
     path = path or own_known_hosts()
     if offer.recorded_in is not None and offer.recorded_in != path:
         raise HostKeyError(
             f"{offer.recorded_in} holds another key for {offer.host.name}: remove it first "
             f"(ssh-keygen -R '{key_name(offer.host)}' -f {offer.recorded_in})"
         )
+
+
+def record_host_key(offer: HostKeyOffer, path: Path | None = None) -> Path:
+    """Add the offered key to the shell's known_hosts (replacing a key of the same type for
+    that host); the file is rewritten atomically."""
+    path = path or own_known_hosts()
+    check_recordable(offer, path)
     name = key_name(offer.host)
     kept = []
     if path.is_file():
