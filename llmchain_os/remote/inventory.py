@@ -118,7 +118,9 @@ class Inventory:
         try:
             return self._hosts[name]
         except KeyError:
-            raise InventoryError(f"No host named {name!r} - 'llmos hosts list' shows them") from None
+            raise InventoryError(
+                f"No host named {name!r} - 'llmos hosts list' shows them"
+            ) from None
 
     def groups(self) -> dict[str, list[str]]:
         """Group name -> its hosts' names."""

@@ -127,7 +127,9 @@ class SSHPool:
                 self.connects += 1
             return client
 
-    def open_socket(self, host: Host, _via: tuple[str, ...] = ()) -> socket.socket | paramiko.Channel:
+    def open_socket(
+        self, host: Host, _via: tuple[str, ...] = ()
+    ) -> socket.socket | paramiko.Channel:
         """A byte stream to host's SSH port: TCP with TCP_NODELAY, or a jump host's channel."""
         if host.jump:
             return self._jump_channel(host, _via)
@@ -217,7 +219,9 @@ class SSHPool:
             channel = transport.open_session(timeout=self.connect_timeout_s)
             channel.exec_command(command)
         except (paramiko.SSHException, OSError) as exc:
-            raise ConnectError(f"{host.name}: cannot start the command: {why_failed(exc)}") from None
+            raise ConnectError(
+                f"{host.name}: cannot start the command: {why_failed(exc)}"
+            ) from None
         with channel:
             reader = ChannelReader(channel, on_chunk)
             finished = reader.read_until(start + timeout_s)

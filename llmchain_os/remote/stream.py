@@ -8,6 +8,7 @@ that can steer the shell.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import select
 import time
 from collections.abc import Callable
@@ -92,10 +93,8 @@ class ChannelReader:
     def _stop(self) -> None:
         """Ask the server to kill the command (RFC 4254 "signal"), then leave it."""
         self.error = "timed out (it may still be running there: not every server lets us stop it)"
-        try:
+        with contextlib.suppress(Exception):  # best effort: the channel is closed next anyway
             send_signal(self.channel, "KILL")
-        except Exception:  # best effort: the channel is closed next anyway
-            pass
 
 
 def send_signal(channel: paramiko.Channel, name: str) -> None:
@@ -110,5 +109,5 @@ def send_signal(channel: paramiko.Channel, name: str) -> None:
     message.add_string("signal")
     message.add_boolean(False)
     message.add_string(name)
-    send: Callable[[Message], None] = channel.transport._send_user_message  # type: ignore[union-attr]
+    send: Callable[[Message], None] = getattr(channel.transport, "_send_user_message")  # noqa: B009
     send(message)

@@ -86,7 +86,7 @@ def upload_one(
 def _verify(
     pool: SSHPool, host: Host, where: str, local: Path, digest: str, timeout_s: float
 ) -> str:
-    """"" when the copy on the host has the local file's digest; else what is wrong."""
+    """ "" when the copy on the host has the local file's digest; else what is wrong."""
     done = pool.run(host, f"sha256sum -- {shlex.quote(where)}", timeout_s)
     if done.exit_status == NO_PROGRAM:
         with pool.client(host).open_sftp() as sftp:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from llmchain_os.paths import atomic_write
 from llmchain_os.remote.errors import ConnectError, HostKeyError
 from llmchain_os.remote.inventory import Host
-from llmchain_os.remote.ssh import SSHPool, why_failed, key_name, own_known_hosts
+from llmchain_os.remote.ssh import SSHPool, key_name, own_known_hosts, why_failed
 
 if TYPE_CHECKING:
     import paramiko
@@ -41,7 +41,7 @@ class HostKeyOffer:
 
     @property
     def key_type(self) -> str:
-        return self.key.get_name()
+        return str(self.key.get_name())
 
     @property
     def fingerprint(self) -> str:
@@ -70,7 +70,9 @@ def fetch_host_key(host: Host, pool: SSHPool) -> HostKeyOffer:
         transport.start_client(timeout=pool.connect_timeout_s)
         key = transport.get_remote_server_key()
     except (paramiko.SSHException, OSError, EOFError) as exc:
-        raise ConnectError(f"{host.name}: no SSH handshake with {host.target}: {why_failed(exc)}") from None
+        raise ConnectError(
+            f"{host.name}: no SSH handshake with {host.target}: {why_failed(exc)}"
+        ) from None
     finally:
         transport.close()
     return _compare(host, key, pool.known_hosts_files())
@@ -82,8 +84,8 @@ def _compare(host: Host, key: paramiko.PKey, files: list[Path]) -> HostKeyOffer:
     for path in files:
         if not path.is_file():
             continue
-        recorded = paramiko.HostKeys(str(path)).lookup(key_name(host)) or {}
-        if key.get_name() in recorded:
+        recorded = paramiko.HostKeys(str(path)).lookup(key_name(host))
+        if recorded is not None and key.get_name() in recorded:
             same = recorded[key.get_name()] == key
             return HostKeyOffer(host, key, SAME if same else CHANGED, None if same else path)
     return HostKeyOffer(host, key, NEW)

@@ -146,26 +146,7 @@ def _hosts(session: Session, console: Console, args: list[str]) -> None:
 
 Handler = Callable[["Session", "Console", "History"], None]
 # Commands that take words after them ("/jobs rm 1a2b"): they get those words.
-Argsdef _hosts(session: Session, console: Console, args: list[str]) -> None:
-    from dataclasses import asdict
-
-    from llmchain_os.api import ToolError, check_hosts, list_hosts
-    from llmchain_os.repl.render import Renderer
-
-    try:
-        check = args[:1] == ["check"]
-        words = " ".join(args[1:] if check else args) or "all"
-        shown = check_hosts(words) if check else list_hosts(words)
-    except ToolError as exc:
-        console.print(str(exc), style="yellow", markup=False)
-        return
-    table = shown.table()
-    if table is not None:
-        console.print(Renderer._table(asdict(table)), markup=False)
-    console.print(shown.summary(), markup=False, highlight=False, soft_wrap=True)
-
-
-Handler = Callable[["Session", "Console", list[str]], None]
+ArgsHandler = Callable[["Session", "Console", list[str]], None]
 WITH_ARGS: dict[str, ArgsHandler] = {
     "/audit": _audit,
     "/jobs": _jobs,

@@ -9,6 +9,7 @@ that under sshd; with pyenv in it, that is 150-280 ms a command).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -110,10 +111,8 @@ class SSHDHost:
         """Kill the listener and every session it forked (they share its process group)."""
         if self.process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=5)
         self.process = None
 

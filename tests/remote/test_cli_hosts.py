@@ -35,7 +35,10 @@ def test_import_ssh_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_check_and_trust(
-    known: Path, inventory: Inventory, fleet: dict[str, SSHDHost], capsys: pytest.CaptureFixture[str]
+    known: Path,
+    inventory: Inventory,
+    fleet: dict[str, SSHDHost],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     known.write_text(fleet["web-01"].known_hosts_line() + "\n")
 

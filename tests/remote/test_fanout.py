@@ -52,7 +52,11 @@ def test_a_timeout_on_one_host_leaves_the_others_their_results(
     result = run_on(pool, list(inventory), command, timeout_s=1.0)
 
     outcomes = {r.host: (r.timed_out, r.stdout) for r in result.results}
-    assert outcomes == {"web-01": (True, ""), "web-02": (False, "woke\n"), "web-03": (False, "woke\n")}
+    assert outcomes == {
+        "web-01": (True, ""),
+        "web-02": (False, "woke\n"),
+        "web-03": (False, "woke\n"),
+    }
 
 
 def test_output_streams_per_host_before_the_results(pool: SSHPool, inventory: Inventory) -> None:

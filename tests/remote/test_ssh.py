@@ -79,7 +79,9 @@ def test_the_pool_reuses_one_connection_with_tcp_nodelay(
 def test_exit_status_and_both_streams(pool: SSHPool, inventory: Inventory) -> None:
     seen: list[tuple[str, str]] = []
     result = pool.run(
-        inventory.get("web-02"), "echo out; echo err >&2; exit 3", on_chunk=lambda *c: seen.append(c)
+        inventory.get("web-02"),
+        "echo out; echo err >&2; exit 3",
+        on_chunk=lambda *c: seen.append(c),
     )
     assert (result.exit_status, result.stdout, result.stderr) == (3, "out\n", "err\n")
     assert ("stdout", "out\n") in seen and ("stderr", "err\n") in seen
@@ -118,5 +120,5 @@ def test_a_wrong_key_is_an_auth_error(
 
 def test_a_dead_port_is_a_connect_error(known: Path, dead_port: int, tmp_path: Path) -> None:
     dead = host_of(SSHDHost("dead", tmp_path, port=dead_port), tmp_path / "none")
-    with SSHPool() as pool, pytest.raises(ConnectError, match="dead: cannot connect.*refused"):
+    with SSHPool() as pool, pytest.raises(ConnectError, match=r"dead: cannot connect.*refused"):
         pool.run(dead, "true")

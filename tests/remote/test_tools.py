@@ -47,9 +47,7 @@ def test_a_host_argument_outside_the_inventory_is_denied(inventory: Inventory) -
     assert copy_to_hosts.assess(args(copy_to_hosts, path="/etc/hosts", hosts="evil.com")).denied
 
 
-def test_run_on_hosts_streams_then_gives_the_results(
-    inventory: Inventory, shared: None
-) -> None:
+def test_run_on_hosts_streams_then_gives_the_results(inventory: Inventory, shared: None) -> None:
     items = list(run_on_hosts.stream(args(run_on_hosts, command="echo up", hosts="eu-west")))
 
     result = items[-1]
