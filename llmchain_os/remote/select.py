@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-from collections.abc import Callable
 
 from llmchain_os.remote.errors import SelectionError
 from llmchain_os.remote.inventory import GROUP_ALL, Host, Inventory
@@ -79,9 +78,6 @@ def _match_word(inventory: Inventory, word: str) -> set[str]:
                 raise SelectionError(f"{word!r} matches no host{_near(inventory, word)}")
             return found
     raise SelectionError(f"Unknown host, group or tag {word!r}{_near(inventory, word)}")
-
-
-Matcher = Callable[[Inventory, str], "set[str] | None"]
 
 
 def _by_name(inventory: Inventory, word: str) -> set[str] | None:

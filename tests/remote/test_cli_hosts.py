@@ -50,3 +50,21 @@ def test_check_and_trust(
     assert main(["hosts", "trust", "web-02", "--yes"]) == 0
     assert "SHA256:" in capsys.readouterr().out
     assert main(["hosts", "check", "web-01,web-02"]) == 0
+
+
+def test_slash_hosts_lists_a_selection(inventory: Inventory) -> None:
+    from io import StringIO
+    from typing import Any
+
+    from rich.console import Console
+
+    from llmchain_os.repl.commands import SLASH_COMMANDS, run_slash
+
+    out = StringIO()
+    nobody: Any = None  # /hosts needs no session or history
+    assert run_slash("/hosts eu-west", nobody, Console(file=out, width=120), nobody)
+    assert run_slash("/hosts nowhere", nobody, Console(file=out, width=120), nobody)
+    text = out.getvalue()
+    assert "web-01" in text and "web-03" not in text.split("2 hosts")[0]
+    assert "Unknown host, group or tag 'nowhere'" in text
+    assert "/hosts" in SLASH_COMMANDS
