@@ -208,8 +208,12 @@ class Session:
         from llmchain_os.agent.planner import RetrievalPlanner
 
         if self._planner is None:
+            from llmchain_os.api.hosts import host_words
+            from llmchain_os.reading.world import LiveWorld
+
             self._planner = RetrievalPlanner(
                 self.registry,
+                world=LiveWorld(hosts=host_words),
                 load_model=self._model_or_none,
                 min_score=self.settings.min_score,
                 max_steps=self.settings.max_steps,

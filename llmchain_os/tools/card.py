@@ -85,6 +85,11 @@ class Card:
     # better than "spans of the request" (running process names, the pid of a name).
     choices: Choices | None = None
     role: Role = Role.NONE
+    # An argument that is a command line the planner may compose (as it composes a local
+    # one) from the part of the clause ``compose_from`` returns ("restart nginx" of "restart
+    # nginx on every web host"), when the request does not spell the command out.
+    compose_arg: str = ""
+    compose_from: Callable[[Clause], str] | None = None
 
 
 PLAIN = Card()

@@ -22,6 +22,7 @@ from llmchain_os.remote.select import select_hosts
 from llmchain_os.remote.ssh import shared_pool
 from llmchain_os.remote.transfer import local_file, upload_to
 from llmchain_os.safety.risk import Assessment, Risk
+from llmchain_os.tools import remote_cards
 from llmchain_os.tools.base import Table, ToolOutput, tool
 from llmchain_os.tools.units import human_bytes
 
@@ -57,7 +58,12 @@ def _run_effect(args: BaseModel) -> str:
     return f"run `{getattr(args, 'command', '')}` on {hosts_phrase(hosts)}"
 
 
-@tool(risk=_run_risk, effect=_run_effect, risk_from="the command and its hosts")
+@tool(
+    risk=_run_risk,
+    effect=_run_effect,
+    risk_from="the command and its hosts",
+    card=remote_cards.RUN,
+)
 def run_on_hosts(
     command: Annotated[str, Field(min_length=1, max_length=4000)], hosts: Selection
 ) -> Iterator[str | FanoutResult]:
@@ -90,7 +96,7 @@ def _copy_effect(args: BaseModel) -> str:
     )
 
 
-@tool(risk=_copy_risk, effect=_copy_effect, risk_from="its hosts")
+@tool(risk=_copy_risk, effect=_copy_effect, risk_from="its hosts", card=remote_cards.COPY_CARD)
 def copy_to_hosts(
     path: Annotated[str, Field(min_length=1, max_length=4000)],
     hosts: Selection,
@@ -141,7 +147,7 @@ def host_listing(hosts: list[Host]) -> HostListing:
     return HostListing(hosts=rows)
 
 
-@tool(risk=Risk.READ)
+@tool(risk=Risk.READ, card=remote_cards.LIST_CARD)
 def list_hosts(selection: Selection = "all") -> HostListing:
     """List the remote hosts in the inventory (a selection of them: a group, tag or name)."""
     inventory = load_inventory()
