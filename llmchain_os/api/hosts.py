@@ -37,14 +37,9 @@ def list_hosts(selection: str = "all") -> HostListing:
 def host_words() -> list[str]:
     """Host and group names, tags and tag values: what a host selection may use (for
     completion). An unreadable inventory gives none rather than stopping the prompt."""
-    from llmchain_os.errors import ToolError
-    from llmchain_os.remote.inventory import load_inventory
-    from llmchain_os.remote.select import vocabulary
+    from llmchain_os.remote.select import inventory_words
 
-    try:
-        return vocabulary(load_inventory())
-    except ToolError:
-        return []
+    return inventory_words()
 
 
 def add_host(

@@ -130,3 +130,15 @@ def _near(inventory: Inventory, word: str) -> str:
     if not len(inventory):
         return " - the inventory is empty: 'llmos hosts add' or 'llmos hosts import'"
     return " - 'llmos hosts list' shows the names"
+
+
+def inventory_words() -> list[str]:
+    """The saved inventory's words (``vocabulary``); none when it cannot be read, so that
+    neither the prompt nor the planner stops over a broken hosts file."""
+    from llmchain_os.errors import ToolError
+    from llmchain_os.remote.inventory import load_inventory
+
+    try:
+        return vocabulary(load_inventory())
+    except ToolError:
+        return []

@@ -73,6 +73,10 @@ class Card:
     claim: Claim | None = None
     stage: Stage = Stage.ORDER
     rank: int = 0  # order among the claims of one stage, lower first
+    # False: reached only by its claim; its examples are not retrieved against, nor are their
+    # words "ordinary" (a fleet tool's "is postgres running on db-01" must not make
+    # "postgres" a common word for the process tools).
+    retrieved: bool = True
     # Retrieval offers the tool only when the clause matches this (a delete needs its verb).
     needs: re.Pattern[str] | None = None
     # False: a clause naming a file by name is not for this tool ("how big is a.csv").

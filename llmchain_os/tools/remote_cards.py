@@ -167,6 +167,7 @@ RUN = Card(
     claim=_claim,
     stage=Stage.FIRST,
     rank=12,
+    retrieved=False,
     never_invent=frozenset({"hosts"}),
     compose_arg="command",
     compose_from=without_hosts,
@@ -176,6 +177,7 @@ COPY_CARD = Card(
     claim=_copy_claim,
     stage=Stage.FIRST,
     rank=10,
+    retrieved=False,
     never_invent=frozenset({"hosts", "path"}),
 )
-LIST_CARD = Card(extract=_list_args, claim=_list_claim, stage=Stage.FIRST, rank=11)
+LIST_CARD = Card(extract=_list_args, claim=_list_claim, stage=Stage.FIRST, rank=11, retrieved=False)

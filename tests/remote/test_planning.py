@@ -27,8 +27,10 @@ WORDS = {"web", "db", "aws", "gcp", "eu-west", "web-01", "web-02", "web-03", "db
 
 @pytest.fixture(scope="module")
 def composer(tmp_path_factory: pytest.TempPathFactory) -> Composer:
+    """As the session builds it: the tools' retrieved examples and those of no tool."""
     embedder: Embedder = shared_embedder()
-    return Composer(load_examples(), embedder, tmp_path_factory.mktemp("c"), load_exemplars())
+    tools = {**builtin_registry().examples(), "_none": load_exemplars()["_none"]}
+    return Composer(load_examples(), embedder, tmp_path_factory.mktemp("c"), tools)
 
 
 def plan(text: str, composer: Composer, hosts: set[str] = WORDS) -> tuple[list[Step], str]:
