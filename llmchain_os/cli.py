@@ -41,9 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("action", choices=["show", "path"])
     sub.add_parser("doctor", help="check the model, GPU offload, cloud endpoint and files")
     sub.add_parser("tools", help="list the tools")
-    from llmchain_os import scripts_cli  # argparse only: cheap
+    from llmchain_os import hosts_cli, scripts_cli  # argparse only: cheap
 
     scripts_cli.add_parser(sub)
+    hosts_cli.add_parser(sub)
     _add_audit_parser(sub)
     jobs = sub.add_parser("jobs", help="list scheduled scripts, or remove one")
     jobs.add_argument("action", nargs="?", choices=["list", "rm"], default="list")
@@ -247,7 +248,14 @@ def cmd_scripts(opts: argparse.Namespace, settings: Settings) -> int:
     return run(opts, settings)
 
 
+def cmd_hosts(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.hosts_cli import cmd_hosts as run
+
+    return run(opts, settings)
+
+
 COMMANDS: dict[str, Any] = {
+    "hosts": cmd_hosts,
     "scripts": cmd_scripts,
     "audit": cmd_audit,
     "jobs": cmd_jobs,

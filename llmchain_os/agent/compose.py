@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
     from llmchain_os.knowledge.embed import Embedder
 
-SLOT = re.compile(r"\{(FILE2|FILE|DIR|NEW|N|PATTERN|REPLACEMENT|EXT|DAYS|SIZE|NAME)(?::([^}]*))?\}")
+SLOT = re.compile(
+    r"\{(FILE2|FILE|DIR|NEW|N|PATTERN|REPLACEMENT|EXT|DAYS|SIZE|NAME|SERVICE)(?::([^}]*))?\}"
+)
 # A value put inside the template's own single quotes ('*.{EXT}', 's/{PATTERN}/x/'): only
 # plain characters, so it cannot end the quotes.
 RAW_SAFE = re.compile(r"^[\w.@%+ -]{1,80}$")
@@ -50,6 +52,9 @@ PROGRAM = re.compile(r"(?:^|[|;&]\s*)([\w.+-]+)")
 class Example:
     command: str
     requests: tuple[str, ...]
+    # Asks another host what a tool answers here (its disk, its services): composed only
+    # for a tool that runs commands elsewhere (a card's ``compose_arg``), never locally.
+    remote: bool = False
 
     @property
     def changes(self) -> bool:
@@ -82,7 +87,10 @@ def load_examples(path: Path | None = None) -> list[Example]:
 
     with (path or prompts_dir() / "command_examples.toml").open("rb") as fh:
         data = tomllib.load(fh)
-    return [Example(e["command"], tuple(e["requests"])) for e in data["example"]]
+    return [
+        Example(e["command"], tuple(e["requests"]), bool(e.get("remote", False)))
+        for e in data["example"]
+    ]
 
 
 class Composer:
@@ -160,7 +168,11 @@ class Composer:
         return self.compose(text, query, changes), tool, tool_score
 
     def nearest_to(
-        self, query: NDArray[np.float32], k: int = 5, changes: bool = False
+        self,
+        query: NDArray[np.float32],
+        k: int = 5,
+        changes: bool = False,
+        remote: bool = False,
     ) -> list[Near]:
         import numpy as np
 
@@ -171,6 +183,8 @@ class Composer:
             owner = self._owner[int(i)]
             if owner in seen or (changes and not self._changes[owner]):
                 continue
+            if self.examples[owner].remote and not remote:
+                continue
             seen.add(owner)
             found.append((self.examples[owner], self._phrasings[int(i)], float(scores[i])))
             if len(found) == k:
@@ -178,19 +192,25 @@ class Composer:
         return found
 
     def compose(
-        self, text: str, query: NDArray[np.float32] | None = None, changes: bool = False
+        self,
+        text: str,
+        query: NDArray[np.float32] | None = None,
+        changes: bool = False,
+        remote: bool = False,
     ) -> list[Candidate]:
         """Complete, checked commands for ``text`` from its nearest examples above
-        MIN_SCORE, best first; Unfillable when the best one lacks an operand."""
-        near = self.nearest_to(query if query is not None else self._query(text), 5, changes)
-        found, missing = self._fill_each(near, self._read(text)[0], MIN_SCORE)
+        MIN_SCORE, best first (``remote``: for another host, its examples included);
+        Unfillable when the best one lacks an operand."""
+        query = query if query is not None else self._query(text)
+        near = self.nearest_to(query, 5, changes, remote)
+        found, missing = self._fill_each(near, self._read(text)[0], MIN_SCORE, here=not remote)
         if not found and missing:
             raise Unfillable(missing)
         return found
 
     @staticmethod
     def _fill_each(
-        near: list[Near], slots: Slots, floor: float, limit: int | None = None
+        near: list[Near], slots: Slots, floor: float, limit: int | None = None, here: bool = True
     ) -> tuple[list[Candidate], str]:
         """The examples of ``near`` at or above ``floor`` that ``slots`` fill and that pass
         the checks (at most ``limit``), and what the first unfillable one lacked."""
@@ -204,7 +224,7 @@ class Composer:
             except Unfillable as exc:
                 missing = missing or str(exc)
                 continue
-            if runnable(command):
+            if runnable(command, here):
                 found.append(Candidate(command, phrasing, score))
         return found, missing
 
@@ -220,6 +240,7 @@ SAMPLE = Slots(
     size="+1M",
     name="git",
     new="archive",
+    service="nginx",
 )
 SAMPLE_FOLDERS = re.compile(r"\bdocs\b")  # the folder the examples' requests name
 
@@ -306,13 +327,16 @@ def _what(slot: str) -> str:
         "SIZE": "a size such as 10MB",
         "NAME": "a program's name",
         "NEW": "the name of what to create ('called ...')",
+        "SERVICE": "the service's name",
     }.get(slot, slot.lower())
 
 
-def runnable(command: str) -> bool:
-    """It parses as bash and every program it starts is on PATH here."""
+def runnable(command: str, here: bool = True) -> bool:
+    """It parses as bash and (``here``: run on this machine) every program it starts is on
+    PATH; a command for another host is checked against that host when it runs."""
     programs = PROGRAM.findall(command)
-    if not programs or any(shutil.which(p) is None and p not in ("echo", "cd") for p in programs):
+    missing = here and any(shutil.which(p) is None and p not in ("echo", "cd") for p in programs)
+    if not programs or missing:
         return False
     from llmchain_os.safety.bash_fallback import bash_rejects
 

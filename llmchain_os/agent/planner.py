@@ -185,6 +185,9 @@ class RetrievalPlanner:
         said = spelled_command(clause, self.bare) if tool is self.command else None
         if said is not None and said.ask is Ask.RUN:
             args = {"command": said.command}  # exactly what the choice above read
+        composed = tool.card.compose_arg and tool.card.compose_arg not in args
+        if composed:  # a command line the request describes but does not spell out
+            args = {**args, tool.card.compose_arg: self._composed_arg(tool, clause)}
         refs = (
             {"pid": "pid"}
             if (
@@ -208,7 +211,31 @@ class RetrievalPlanner:
             if parsed is not None
             else tool.assess(tool.args_model.model_construct()).risk
         )
-        return Step(tool=tool.name, args=args, risk=risk, why=why, refs=refs)
+        return Step(
+            tool=tool.name, args=args, risk=risk, why=why, refs=refs, needs_consent=bool(composed)
+        )
+
+    def _composed_arg(self, tool: Tool, clause: str) -> str:
+        """The command a card's ``compose_arg`` takes, composed from the team's examples
+        over the part of the clause the card names; unsure when none fits."""
+        from llmchain_os.agent.compose import Unfillable
+
+        card = tool.card
+        text = card.compose_from(self._clause(clause, tool)) if card.compose_from else clause
+        try:
+            found = (
+                self.composer.compose(text, changes=asks_change(text), remote=True)
+                if self.composer
+                else []
+            )
+        except Unfillable as exc:
+            raise Unsure(f"I would use {tool.name} for {text!r}, but {exc}") from None
+        if not found:
+            raise Unsure(
+                f"I would use {tool.name}, but I don't know a command for {text!r} - "
+                f"put the command in backticks"
+            )
+        return found[0].command
 
     @staticmethod
     def _risk(tool: Tool, command: str) -> Risk:

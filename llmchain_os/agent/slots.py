@@ -69,6 +69,7 @@ class Slots:
     size: str = ""
     name: str = ""
     new: str = ""  # what to create: the word after "called" or "named"
+    service: str = ""  # a service the request acts on ("restart nginx", "the sshd service")
 
     def value(self, slot: str) -> str | None:
         """The request's value for a slot of the examples (FILE, DIR, N ...), or None."""
@@ -80,6 +81,7 @@ class Slots:
             "SIZE": self.size,
             "NAME": self.name,
             "NEW": self.new,
+            "SERVICE": self.service,
         }
         if slot in simple:
             return simple[slot] or None
@@ -111,7 +113,33 @@ def read_slots(text: str) -> Slots:
     found.name = _program(bare, named)
     if m := CALLED.search(text):
         found.new = m.group(1).strip("'\"`.,;")
+    found.service = _service(bare)
     return found
+
+
+SERVICE_VERB = re.compile(
+    r"\b(?:re)?(?:start|stop|load|enable|disable|bounce|status\s+of|logs?\s+(?:of|for)|"
+    r"is)\s+(?:the\s+)?([A-Za-z0-9@][\w@.-]*)",
+    re.I,
+)
+SERVICE_NOUN = re.compile(
+    r"\b([A-Za-z0-9@][\w@.-]*)\s+(?:service|daemon|unit|logs?|journal)\b", re.I
+)
+
+
+def _service(text: str) -> str:
+    """The service a request names: the word after restart/stop/status of ..., or before
+    "service"; a systemd unit name, never an English word."""
+    for m in (*SERVICE_NOUN.finditer(text), *SERVICE_VERB.finditer(text)):
+        word = m.group(1)
+        if word.lower() not in STOP and word.lower() not in NOT_SERVICES:
+            return word
+    return ""
+
+
+NOT_SERVICES = frozenset(
+    "service services daemon it everything all machine system up recent latest error".split()
+)
 
 
 def _folder_words(text: str) -> list[str]:

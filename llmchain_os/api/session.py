@@ -216,8 +216,12 @@ class Session:
         from llmchain_os.agent.planner import RetrievalPlanner
 
         if self._planner is None:
+            from llmchain_os.reading.world import LiveWorld
+            from llmchain_os.remote.select import inventory_words
+
             self._planner = RetrievalPlanner(
                 self.registry,
+                world=LiveWorld(hosts=inventory_words),
                 load_model=self._model_or_none,
                 min_score=self.settings.min_score,
                 max_steps=self.settings.max_steps,

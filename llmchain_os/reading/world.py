@@ -4,7 +4,7 @@ real processes (``FixedWorld``) and the live one is read at most once per reques
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,9 +22,17 @@ class World(Protocol):
         """Names in the script library."""
         ...
 
+    def host_words(self) -> set[str]:
+        """Names of the remote hosts, their groups, tags and tag values (the inventory)."""
+        ...
 
+
+@dataclass
 class LiveWorld:
-    """This machine, as psutil and the script library see it now."""
+    """This machine, as psutil and the script library see it now; the inventory's words
+    come from ``hosts`` (the session hands in the inventory's reader)."""
+
+    hosts: Callable[[], Iterable[str]] | None = None
 
     def running_names(self) -> set[str]:
         import psutil
@@ -48,6 +56,9 @@ class LiveWorld:
         except ToolError:
             return set()
 
+    def host_words(self) -> set[str]:
+        return set(self.hosts()) if self.hosts is not None else set()
+
 
 @dataclass
 class FixedWorld:
@@ -55,6 +66,7 @@ class FixedWorld:
 
     processes: dict[str, list[int]] = field(default_factory=dict)
     scripts: set[str] = field(default_factory=set)
+    hosts: set[str] = field(default_factory=set)
 
     def running_names(self) -> set[str]:
         return set(self.processes)
@@ -64,6 +76,9 @@ class FixedWorld:
 
     def saved_scripts(self) -> set[str]:
         return set(self.scripts)
+
+    def host_words(self) -> set[str]:
+        return set(self.hosts)
 
 
 @dataclass
@@ -83,6 +98,9 @@ class NamesWorld:
     def saved_scripts(self) -> set[str]:
         return self.live.saved_scripts()
 
+    def host_words(self) -> set[str]:
+        return self.live.host_words()
+
 
 class Snapshot:
     """One request's view of a world: each question is asked of it once."""
@@ -91,6 +109,7 @@ class Snapshot:
         self._world = world
         self._names: set[str] | None = None
         self._scripts: set[str] | None = None
+        self._hosts: set[str] | None = None
 
     def running_names(self) -> set[str]:
         if self._names is None:
@@ -104,3 +123,8 @@ class Snapshot:
         if self._scripts is None:
             self._scripts = self._world.saved_scripts()
         return set(self._scripts)
+
+    def host_words(self) -> set[str]:
+        if self._hosts is None:
+            self._hosts = self._world.host_words()
+        return set(self._hosts)

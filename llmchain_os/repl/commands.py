@@ -1,4 +1,4 @@
-"""Slash commands of the shell: /help, /tools, /model, /history, /exit."""
+"""Slash commands of the shell: /help, /tools, /model, /history, /hosts, /exit."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ Every plan is shown with its risk; anything beyond reading asks you first.
   /scripts   saved scripts; /scripts show NAME (ask "write a script that ..." for one)
   /audit     the last 20 steps from the audit log; /audit verify checks its hash chain
   /jobs      scheduled scripts; /jobs rm ID removes one (asks first)
+  /hosts     remote hosts (/hosts SELECTION: a group, tag or name); /hosts check SELECTION
   /undo      restore what the last delete or overwrite removed (from the trash)
   /help      this text
   /exit      leave (or Ctrl-D); Ctrl-C cancels a running request"""
@@ -124,10 +125,34 @@ def _scripts(session: Session, console: Console, args: list[str]) -> None:
         console.print(str(exc), style="yellow", markup=False)
 
 
+def _hosts(session: Session, console: Console, args: list[str]) -> None:
+    from dataclasses import asdict
+
+    from llmchain_os.api import ToolError, check_hosts, list_hosts
+    from llmchain_os.repl.render import Renderer
+
+    try:
+        check = args[:1] == ["check"]
+        words = " ".join(args[1:] if check else args) or "all"
+        shown = check_hosts(words) if check else list_hosts(words)
+    except ToolError as exc:
+        console.print(str(exc), style="yellow", markup=False)
+        return
+    table = shown.table()
+    if table is not None:
+        console.print(Renderer._table(asdict(table)), markup=False)
+    console.print(shown.summary(), markup=False, highlight=False, soft_wrap=True)
+
+
 Handler = Callable[["Session", "Console", "History"], None]
 # Commands that take words after them ("/jobs rm 1a2b"): they get those words.
 ArgsHandler = Callable[["Session", "Console", list[str]], None]
-WITH_ARGS: dict[str, ArgsHandler] = {"/audit": _audit, "/jobs": _jobs, "/scripts": _scripts}
+WITH_ARGS: dict[str, ArgsHandler] = {
+    "/audit": _audit,
+    "/jobs": _jobs,
+    "/scripts": _scripts,
+    "/hosts": _hosts,
+}
 SLASH: dict[str, Handler] = {
     "/help": _help,
     "/tools": _tools,

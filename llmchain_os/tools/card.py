@@ -73,6 +73,10 @@ class Card:
     claim: Claim | None = None
     stage: Stage = Stage.ORDER
     rank: int = 0  # order among the claims of one stage, lower first
+    # False: reached only by its claim; its examples are not retrieved against, nor are their
+    # words "ordinary" (a fleet tool's "is postgres running on db-01" must not make
+    # "postgres" a common word for the process tools).
+    retrieved: bool = True
     # Retrieval offers the tool only when the clause matches this (a delete needs its verb).
     needs: re.Pattern[str] | None = None
     # False: a clause naming a file by name is not for this tool ("how big is a.csv").
@@ -85,6 +89,11 @@ class Card:
     # better than "spans of the request" (running process names, the pid of a name).
     choices: Choices | None = None
     role: Role = Role.NONE
+    # An argument that is a command line the planner may compose (as it composes a local
+    # one) from the part of the clause ``compose_from`` returns ("restart nginx" of "restart
+    # nginx on every web host"), when the request does not spell the command out.
+    compose_arg: str = ""
+    compose_from: Callable[[Clause], str] | None = None
 
 
 PLAIN = Card()

@@ -56,13 +56,15 @@ class ToolRegistry:
         return next((t for t in self if t.card.role is role), None)
 
     def examples(self) -> dict[str, list[str]]:
-        """Each tool's example requests: its card's own, else prompts/exemplars/NAME.txt."""
+        """The example requests retrieval matches against, by tool: a card's own, else
+        prompts/exemplars/NAME.txt; none for a tool reached only by its claim."""
         from llmchain_os.prompts import load_exemplars
 
         files = load_exemplars()
         return {
             t.name: list(t.card.examples) or files.get(t.card.examples_file or t.name, [])
             for t in self
+            if t.card.retrieved
         }
 
     def risk_of(self, name: str, raw: dict[str, Any]) -> Risk:
@@ -99,7 +101,7 @@ class ToolRegistry:
 
 def builtin_registry(plugins: bool = False) -> ToolRegistry:
     """The built-in tools, one module per domain; with ``plugins``, installed ones too."""
-    from llmchain_os.tools import explain, files, jobs, processes, scripts, shell, system
+    from llmchain_os.tools import explain, files, jobs, processes, remote, scripts, shell, system
 
     registry = ToolRegistry(
         [
@@ -110,6 +112,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *explain.TOOLS,
             *scripts.TOOLS,
             *jobs.TOOLS,
+            *remote.TOOLS,
         ]
     )
     if plugins:
