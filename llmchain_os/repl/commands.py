@@ -1,4 +1,4 @@
-"""Slash commands of the shell: /help, /tools, /model, /history, /exit."""
+"""Slash commands of the shell: /help, /tools, /model, /history, memory, /exit."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from prompt_toolkit.history import History
     from rich.console import Console
 
-    from llmchain_os.api import Session
+    from llmchain_os.api import MemoryEntry, Session
 
 HISTORY_WIDTH = 200  # a pasted megabyte is shown as its start, not wrapped for minutes
 HELP = """\
@@ -24,6 +24,9 @@ Every plan is shown with its risk; anything beyond reading asks you first.
   /audit     the last 20 steps from the audit log; /audit verify checks its hash chain
   /jobs      scheduled scripts; /jobs rm ID removes one (asks first)
   /undo      restore what the last delete or overwrite removed (from the trash)
+  /remember TEXT   keep a note ("the backup host is 10.0.0.5"); ask for it later in words
+  /forget TEXT     forget the memories that contain TEXT (or one id; asks first)
+  /good, /bad      mark the last request: a good one is learned from, a bad one is not
   /help      this text
   /exit      leave (or Ctrl-D); Ctrl-C cancels a running request"""
 
@@ -124,16 +127,70 @@ def _scripts(session: Session, console: Console, args: list[str]) -> None:
         console.print(str(exc), style="yellow", markup=False)
 
 
+def _remember(session: Session, console: Console, args: list[str]) -> None:
+    from llmchain_os.api import MEMORY_ERRORS, remember_note
+
+    if not args:
+        console.print("usage: /remember TEXT", style="yellow", markup=False)
+        return
+    try:
+        entry = remember_note(" ".join(args), session.settings)
+    except MEMORY_ERRORS as exc:
+        console.print(str(exc), style="yellow", markup=False)
+        return
+    console.print(f"Remembered ({entry.id}).", markup=False, highlight=False)
+
+
+def _forget(session: Session, console: Console, args: list[str]) -> None:
+    from llmchain_os.api import MEMORY_ERRORS, forget_memory, is_yes
+
+    def confirm(chosen: list[MemoryEntry]) -> bool:
+        for entry in chosen[:10]:
+            console.print(f"  {entry.id}  {' '.join(entry.text.split())[:100]}", markup=False)
+        answer = console.input(f"Forget {len(chosen)} of them? [y/N] ", markup=False)
+        return is_yes(answer)
+
+    if not args:
+        console.print("usage: /forget TEXT (or an id)", style="yellow", markup=False)
+        return
+    try:
+        removed = forget_memory(" ".join(args), confirm, session.settings)
+    except MEMORY_ERRORS as exc:
+        console.print(str(exc), style="yellow", markup=False)
+        return
+    console.print(f"Forgot {len(removed)}.", markup=False, highlight=False)
+
+
+def _good(session: Session, console: Console, history: History) -> None:
+    from llmchain_os.api import memory_feedback
+
+    console.print(memory_feedback(session, good=True), markup=False, highlight=False)
+
+
+def _bad(session: Session, console: Console, history: History) -> None:
+    from llmchain_os.api import memory_feedback
+
+    console.print(memory_feedback(session, good=False), markup=False, highlight=False)
+
+
 Handler = Callable[["Session", "Console", "History"], None]
 # Commands that take words after them ("/jobs rm 1a2b"): they get those words.
 ArgsHandler = Callable[["Session", "Console", list[str]], None]
-WITH_ARGS: dict[str, ArgsHandler] = {"/audit": _audit, "/jobs": _jobs, "/scripts": _scripts}
+WITH_ARGS: dict[str, ArgsHandler] = {
+    "/audit": _audit,
+    "/jobs": _jobs,
+    "/scripts": _scripts,
+    "/remember": _remember,
+    "/forget": _forget,
+}
 SLASH: dict[str, Handler] = {
     "/help": _help,
     "/tools": _tools,
     "/model": _model,
     "/history": _history,
     "/undo": _undo,
+    "/good": _good,
+    "/bad": _bad,
 }
 SLASH_COMMANDS = [*SLASH, *WITH_ARGS, "/exit", "/quit"]
 
