@@ -8,12 +8,14 @@ so chromadb's default one, which downloads a model, is never used.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any, cast
 
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.api.types import Documents, Embeddable, EmbeddingFunction, Embeddings
 from chromadb.config import Settings
 
@@ -66,3 +68,14 @@ def open_collections(client: ClientAPI) -> dict[Kind, Collection]:
 def close(client: ClientAPI) -> None:
     """Release the client's files (chromadb shares one system per path within a process)."""
     client.close()  # type: ignore[attr-defined]
+
+
+def forget_system(folder: Path) -> None:
+    """Drop chromadb's cached system for ``folder``: one whose start failed (a corrupt file)
+    stays cached otherwise, and every later client on the path would get it."""
+    with SharedSystemClient._refcount_lock:
+        system = SharedSystemClient._identifier_to_system.pop(str(folder), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(folder), None)
+    if system is not None:
+        with contextlib.suppress(Exception):
+            system.stop()

@@ -11,7 +11,8 @@ chromadb import, no embedding); the store takes the journal in when it next open
   is read after the rename, when nobody can write to it any more, and removed only after its
   entries are in the store (a crash in between leaves it for the next opening; entries are
   upserted by id, so taking one twice does no harm);
-- a torn last line (a SIGKILL mid-write) is skipped by the reader.
+- a torn last line (a SIGKILL mid-write) is skipped by the reader, and the next entry starts
+  on a line of its own.
 """
 
 from __future__ import annotations
@@ -34,8 +35,11 @@ def append(folder: Path, op: dict[str, Any]) -> None:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     line = (json.dumps(op, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
     with _locked(folder / JOURNAL) as fd:
-        if os.fstat(fd).st_size + len(line) > MAX_BYTES:
+        size = os.fstat(fd).st_size
+        if size + len(line) > MAX_BYTES:
             _drop_oldest_half(fd)
+        elif size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line  # after a torn line (a writer killed mid-write), a line of its own
         os.write(fd, line)
         os.fsync(fd)
 
@@ -44,7 +48,7 @@ def append(folder: Path, op: dict[str, Any]) -> None:
 def _locked(path: Path) -> Iterator[int]:
     """The journal at ``path``, opened for appending and locked; reopened if it was taken."""
     while True:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:

@@ -1,10 +1,17 @@
 """The memory store: a chromadb PersistentClient under ``data_dir()/memory``, opened lazily.
 
-Opening imports chromadb (``memory.chroma``) and takes in the journal of finished requests
-(``memory.journal``). Writes from several processes are serialised by an ``flock`` on
-``store.lock``; chromadb itself reads what other processes wrote. Any failure of the store
-(unreadable, corrupt, a full disk) is one ``MemoryUnavailable`` line that says to run
-``llmos memory reset``; callers go on without memory.
+Opening imports chromadb (``memory.chroma``); ``ingest`` takes in the journal of finished
+requests (``memory.journal``), as every reader through ``api`` and the tools does first.
+Writes from several processes are serialised by an ``flock`` on ``store.lock`` (and the
+journal's intake by one on ``ingest.lock``); chromadb itself reads what other processes
+wrote. Any failure of the store (unreadable, corrupt, a full disk) is one
+``MemoryUnavailable`` line that says to run ``llmos memory reset``; callers go on without
+memory.
+
+Recall is chromadb's HNSW index, so it is approximate: hundreds of near-identical vectors in
+one collection can leave an unlike entry unreachable (seen with 500 copies of one phrasing).
+History, where requests repeat, has its own collection, so notes and documents never suffer
+from it; a repeated request is found through any of its copies.
 """
 
 from __future__ import annotations
@@ -50,23 +57,21 @@ class MemoryStore:
         return self._collections[kind]
 
     def open(self) -> None:
-        """Open the store and take in the journal; raises MemoryUnavailable."""
+        """Open the store (``ingest`` takes the journal in); raises MemoryUnavailable."""
         with self._lock:
-            if self._client is not None:
-                return
-            self._guarded("open", self._open)
-            self.ingest()
+            if self._client is None:
+                self._guarded("open", self._open)
 
     def _open(self) -> None:
         from llmchain_os.memory import chroma
 
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         with self.writing():
-            client = chroma.open_client(self.folder)
             try:
+                client = chroma.open_client(self.folder)
                 self._collections = chroma.open_collections(client)
             except BaseException:
-                chroma.close(client)
+                chroma.forget_system(self.folder)
                 raise
         self._client = client
 
@@ -80,9 +85,9 @@ class MemoryStore:
             self._client, self._collections = None, {}
 
     @contextlib.contextmanager
-    def writing(self) -> Iterator[None]:
-        """One writer at a time across processes (an flock on ``store.lock``)."""
-        fd = os.open(self.folder / "store.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    def writing(self, lock: str = "store.lock") -> Iterator[None]:
+        """One writer at a time across processes (an flock on ``lock`` in the folder)."""
+        fd = os.open(self.folder / lock, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -181,23 +186,23 @@ class MemoryStore:
 
     # -- the journal and the history cap --------------------------------------------------
     def ingest(self) -> int:
-        """Take in the journal's finished requests and feedback; the number of operations."""
+        """Take in the journal's finished requests and feedback; the number of operations.
+
+        One process at a time (``ingest.lock``, held to the end, so a second taker never
+        sees a journal half read); the store's writes take ``store.lock`` inside it."""
         from llmchain_os.memory.history import apply_ops
 
         with self._lock:
             self.open()
-            if (
-                not (self.folder / journal.JOURNAL).exists()
-                and not (self.folder / journal.TAKEN).exists()
-            ):
+            if not any((self.folder / name).exists() for name in (journal.JOURNAL, journal.TAKEN)):
                 return 0
-            with self.writing():
+            with self.writing("ingest.lock"):
                 taken = self._guarded("journal", lambda: journal.take(self.folder))
-            if taken is None:
-                return 0
-            ops = journal.read(taken)
-            apply_ops(self, ops)
-            taken.unlink(missing_ok=True)
+                if taken is None:
+                    return 0
+                ops = journal.read(taken)
+                apply_ops(self, ops)
+                taken.unlink(missing_ok=True)
             self.thin_history()
             return len(ops)
 
