@@ -43,13 +43,14 @@ KINDS = {"history": Kind.HISTORY, "notes": Kind.NOTE, "documents": Kind.DOC}
 
 
 def _store(settings: Settings | None) -> MemoryStore:
+    from llmchain_os.memory.intake import take_in
     from llmchain_os.memory.store import shared_store
 
     if settings is not None and not settings.memory:
         raise MemoryUnavailable("memory is off (memory = false in config.toml)")
     store = shared_store(settings.memory_history_limit if settings else None)
     store.open()
-    store.ingest()  # requests finished since it opened (this or another process)
+    take_in(store)  # requests finished since it opened (this or another process)
     return store
 
 
@@ -162,6 +163,6 @@ def similar_successes(
 ) -> list[Success]:
     """Past successful requests nearest ``text`` with their plans (tool and arguments) and
     similarity, /bad ones demoted: for the planner's plan cache and learned exemplars."""
-    from llmchain_os.memory.history import similar_successes as found
+    from llmchain_os.memory.plans import similar_successes as found
 
     return _using(settings, lambda store: found(text, k, min_similarity, store))

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmchain_os.memory import journal
-from llmchain_os.memory.records import Entry, Kind, Meta, Success
+from llmchain_os.memory.records import Entry, Kind, Meta
 
 if TYPE_CHECKING:
     from llmchain_os.memory.store import MemoryStore
 
 SUMMARY_CHARS = 300
 REQUEST_CHARS = 2000
-BAD_WEIGHT = 0.5  # a /bad entry's similarity is multiplied by this: demoted below others
 
 
 def new_id(prefix: str) -> str:
@@ -132,35 +131,3 @@ def apply_ops(store: MemoryStore, ops: list[dict[str, Any]]) -> None:
         metas: list[Meta] = [{**e.meta, "feedback": feedback[e.id]} for e in found]
         if found:
             store.update_meta(Kind.HISTORY, [e.id for e in found], metas)
-
-
-def similar_successes(
-    text: str, k: int = 5, min_similarity: float = 0.0, store: MemoryStore | None = None
-) -> list[Success]:
-    """Past successful requests nearest ``text`` in meaning, with the plan they ran (for a
-    plan cache, or as learned exemplars); ``store`` defaults to the process's shared one.
-
-    One per distinct request and plan (the newest); an entry marked /bad has its similarity
-    multiplied by ``BAD_WEIGHT``, so it ranks below others and under any sane reuse
-    threshold. Best first. Raises MemoryUnavailable, or EmbeddingError without the model."""
-    from llmchain_os.knowledge.embed import shared_embedder
-    from llmchain_os.memory.store import shared_store
-
-    store = store or shared_store()
-    store.ingest()
-    vector = [float(x) for x in shared_embedder().embed([text])[0]]
-    hits = store.query(Kind.HISTORY, vector, max(4 * k, 20), where={"success": True})
-    best: dict[str, Success] = {}
-    for hit in hits:
-        record, feedback = hit.entry.record(), int(hit.entry.meta.get("feedback", 0))
-        score = hit.score * (BAD_WEIGHT if feedback < 0 else 1.0)
-        key = json.dumps([hit.entry.text, record.get("plan", [])], sort_keys=True)
-        found = Success(
-            hit.entry.id, hit.entry.text, record.get("plan", []), score, hit.entry.ts, feedback
-        )
-        kept = best.get(key)
-        if score >= min_similarity and (
-            kept is None or (score, found.ts) > (kept.similarity, kept.ts)
-        ):
-            best[key] = found
-    return sorted(best.values(), key=lambda s: -s.similarity)[:k]

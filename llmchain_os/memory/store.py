@@ -1,7 +1,8 @@
 """The memory store: a chromadb PersistentClient under ``data_dir()/memory``, opened lazily.
 
-Opening imports chromadb (``memory.chroma``); ``ingest`` takes in the journal of finished
-requests (``memory.journal``), as every reader through ``api`` and the tools does first.
+Opening imports chromadb (``memory.chroma``); ``memory.intake`` takes in the journal of
+finished requests (``memory.journal``), as every reader through ``api`` and the tools does
+first.
 Writes from several processes are serialised by an ``flock`` on ``store.lock`` (and the
 journal's intake by one on ``ingest.lock``); chromadb itself reads what other processes
 wrote. Any failure of the store (unreadable, corrupt, a full disk) is one
@@ -24,7 +25,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from llmchain_os.memory import journal
 from llmchain_os.memory.records import Entry, Hit, Kind, MemoryUnavailable, Meta
 from llmchain_os.paths import data_dir
 
@@ -57,10 +57,10 @@ class MemoryStore:
         return self._collections[kind]
 
     def open(self) -> None:
-        """Open the store (``ingest`` takes the journal in); raises MemoryUnavailable."""
+        """Open the store (``intake.take_in`` takes the journal in); raises MemoryUnavailable."""
         with self._lock:
             if self._client is None:
-                self._guarded("open", self._open)
+                self.guarded("open", self._open)
 
     def _open(self) -> None:
         from llmchain_os.memory import chroma
@@ -94,7 +94,7 @@ class MemoryStore:
         finally:
             os.close(fd)
 
-    def _guarded(self, what: str, call: Callable[[], T]) -> T:
+    def guarded(self, what: str, call: Callable[[], T]) -> T:
         """``call``, with any failure of the store turned into one MemoryUnavailable line."""
         try:
             return call()
@@ -120,7 +120,7 @@ class MemoryStore:
         vectors = shared_embedder().embed([e.text for e in batch])
         collection = self.collection(kind)
         with self.writing():
-            self._guarded(
+            self.guarded(
                 "write",
                 lambda: collection.upsert(
                     ids=[e.id for e in batch],
@@ -133,24 +133,24 @@ class MemoryStore:
     def update_meta(self, kind: Kind, ids: list[str], metas: list[Meta]) -> None:
         collection = self.collection(kind)
         with self.writing():
-            self._guarded("write", lambda: collection.update(ids=ids, metadatas=metas))  # type: ignore[arg-type]
+            self.guarded("write", lambda: collection.update(ids=ids, metadatas=metas))  # type: ignore[arg-type]
 
     def delete(self, kind: Kind, ids: list[str]) -> None:
         collection = self.collection(kind)
         for i in range(0, len(ids), BATCH):
             with self.writing():
-                self._guarded("delete", lambda i=i: collection.delete(ids=ids[i : i + BATCH]))  # type: ignore[misc]
+                self.guarded("delete", lambda i=i: collection.delete(ids=ids[i : i + BATCH]))  # type: ignore[misc]
 
     # -- reading ------------------------------------------------------------------------
     def count(self, kind: Kind) -> int:
         collection = self.collection(kind)
-        return self._guarded("count", collection.count)
+        return self.guarded("count", collection.count)
 
     def get(
         self, kind: Kind, ids: list[str] | None = None, where: dict[str, Any] | None = None
     ) -> list[Entry]:
         collection = self.collection(kind)
-        found = self._guarded(
+        found = self.guarded(
             "read",
             lambda: collection.get(ids=ids, where=where, include=["documents", "metadatas"]),
         )
@@ -160,6 +160,16 @@ class MemoryStore:
             for id_, doc, meta in zip(found["ids"], docs, metas, strict=True)
         ]
 
+    def stamps(self, kind: Kind) -> dict[str, float]:
+        """Every entry's id and time (metadata only: cheap even for 100,000 entries)."""
+        collection = self.collection(kind)
+        found = self.guarded("read", lambda: collection.get(include=["metadatas"]))
+        metas = found["metadatas"] or []
+        return {
+            id_: float((m or {}).get("ts", 0.0))  # type: ignore[arg-type]
+            for id_, m in zip(found["ids"], metas, strict=True)
+        }
+
     def query(
         self, kind: Kind, vector: list[float], k: int, where: dict[str, Any] | None = None
     ) -> list[Hit]:
@@ -168,7 +178,7 @@ class MemoryStore:
         size = self.count(kind)
         if size == 0 or k <= 0:
             return []
-        found = self._guarded(
+        found = self.guarded(
             "search",
             lambda: collection.query(
                 query_embeddings=[vector],  # type: ignore[arg-type]
@@ -183,40 +193,6 @@ class MemoryStore:
             Hit(Entry(i, kind, d or "", dict(m or {})), 1.0 - float(dist))  # type: ignore[arg-type]
             for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)
         ]
-
-    # -- the journal and the history cap --------------------------------------------------
-    def ingest(self) -> int:
-        """Take in the journal's finished requests and feedback; the number of operations.
-
-        One process at a time (``ingest.lock``, held to the end, so a second taker never
-        sees a journal half read); the store's writes take ``store.lock`` inside it."""
-        from llmchain_os.memory.history import apply_ops
-
-        with self._lock:
-            self.open()
-            if not any((self.folder / name).exists() for name in (journal.JOURNAL, journal.TAKEN)):
-                return 0
-            with self.writing("ingest.lock"):
-                taken = self._guarded("journal", lambda: journal.take(self.folder))
-                if taken is None:
-                    return 0
-                ops = journal.read(taken)
-                apply_ops(self, ops)
-                taken.unlink(missing_ok=True)
-            self.thin_history()
-            return len(ops)
-
-    def thin_history(self) -> int:
-        """Remove the oldest history entries beyond ``history_limit``; how many went."""
-        excess = self.count(Kind.HISTORY) - self.history_limit
-        if excess <= 0:
-            return 0
-        collection = self.collection(Kind.HISTORY)
-        found = self._guarded("read", lambda: collection.get(include=["metadatas"]))
-        stamps = [float((m or {}).get("ts", 0.0)) for m in found["metadatas"] or []]  # type: ignore[arg-type]
-        oldest = sorted(zip(stamps, found["ids"], strict=True))[:excess]
-        self.delete(Kind.HISTORY, [id_ for _, id_ in oldest])
-        return len(oldest)
 
 
 def _panic() -> type[BaseException]:

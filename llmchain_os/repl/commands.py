@@ -25,7 +25,7 @@ Every plan is shown with its risk; anything beyond reading asks you first.
   /jobs      scheduled scripts; /jobs rm ID removes one (asks first)
   /undo      restore what the last delete or overwrite removed (from the trash)
   /remember TEXT   keep a note ("the backup host is 10.0.0.5"); ask for it later in words
-  /forget TEXT     forget the memories that contain TEXT (or one id; asks first)
+  /forget TEXT     forget the memories that contain TEXT (a few at most), or one id
   /good, /bad      mark the last request: a good one is learned from, a bad one is not
   /help      this text
   /exit      leave (or Ctrl-D); Ctrl-C cancels a running request"""
@@ -141,24 +141,37 @@ def _remember(session: Session, console: Console, args: list[str]) -> None:
     console.print(f"Remembered ({entry.id}).", markup=False, highlight=False)
 
 
-def _forget(session: Session, console: Console, args: list[str]) -> None:
-    from llmchain_os.api import MEMORY_ERRORS, forget_memory, is_yes
+FORGET_AT_ONCE = 5  # more matches than this: the shell asks for a narrower text
 
-    def confirm(chosen: list[MemoryEntry]) -> bool:
-        for entry in chosen[:10]:
-            console.print(f"  {entry.id}  {' '.join(entry.text.split())[:100]}", markup=False)
-        answer = console.input(f"Forget {len(chosen)} of them? [y/N] ", markup=False)
-        return is_yes(answer)
+
+def _forget(session: Session, console: Console, args: list[str]) -> None:
+    """Forget what matches, and say exactly what went; a broad text that matches many
+    entries forgets nothing (``llmos memory forget`` asks about those)."""
+    from llmchain_os.api import MEMORY_ERRORS, forget_memory
+
+    def few(chosen: list[MemoryEntry]) -> bool:
+        if len(chosen) <= FORGET_AT_ONCE:
+            return True
+        console.print(
+            f"{len(chosen)} memories match - say more, give an id ('llmos memory list'), "
+            "or use 'llmos memory forget TEXT', which asks",
+            style="yellow",
+            markup=False,
+        )
+        return False
 
     if not args:
         console.print("usage: /forget TEXT (or an id)", style="yellow", markup=False)
         return
     try:
-        removed = forget_memory(" ".join(args), confirm, session.settings)
+        removed = forget_memory(" ".join(args), few, session.settings)
     except MEMORY_ERRORS as exc:
         console.print(str(exc), style="yellow", markup=False)
         return
-    console.print(f"Forgot {len(removed)}.", markup=False, highlight=False)
+    for entry in removed:
+        console.print(f"Forgot {entry.id}: {' '.join(entry.text.split())[:100]}", markup=False)
+    if not removed:
+        console.print("Nothing forgotten.", markup=False, highlight=False)
 
 
 def _good(session: Session, console: Console, history: History) -> None:

@@ -56,12 +56,13 @@ def _memory_errors() -> tuple[type[Exception], ...]:
 @tool(risk=Risk.READ)
 def recall(query: str) -> Recalled:
     """Notes you gave, documents you added and what the shell did before, with sources."""
+    from llmchain_os.memory.intake import take_in
     from llmchain_os.memory.recall import recall as found
     from llmchain_os.memory.store import shared_store
 
     try:
         store = shared_store()
-        store.ingest()
+        take_in(store)
         hits = found(store, query, k=5)
     except _memory_errors() as exc:
         raise ToolError(str(exc)) from exc

@@ -10,6 +10,7 @@ import pytest
 from llmchain_os.memory import manage
 from llmchain_os.memory.documents import CHUNK_CHARS, NOTE_CHARS, InputRejected, passages
 from llmchain_os.memory.history import record_request
+from llmchain_os.memory.intake import take_in
 from llmchain_os.memory.recall import recall
 from llmchain_os.memory.records import Kind
 from llmchain_os.memory.store import MemoryStore
@@ -125,7 +126,7 @@ def test_secrets_are_masked_before_anything_is_stored(store: MemoryStore, tmp_pa
     )
     journal = (store.folder / "journal.jsonl").read_text()
     assert AWS_KEY not in journal and PASSWORD not in journal
-    store.ingest()
+    take_in(store)
     assert AWS_KEY not in note.text and "[REDACTED]" in note.text
     stored = "\n".join(manage.export_lines(store))
     assert stored.count("[REDACTED]") >= 4

@@ -15,6 +15,7 @@ import pytest
 
 from llmchain_os.memory import journal, manage
 from llmchain_os.memory.history import record_request
+from llmchain_os.memory.intake import take_in
 from llmchain_os.memory.records import Kind, MemoryUnavailable
 from llmchain_os.memory.store import MemoryStore, memory_dir
 from tests.conftest import ROOT
@@ -24,6 +25,7 @@ WRITER = """
 import sys
 from llmchain_os.memory import manage
 from llmchain_os.memory.history import record_request
+from llmchain_os.memory.intake import take_in
 from llmchain_os.memory.store import MemoryStore
 tag, count = sys.argv[1], int(sys.argv[2])
 store = MemoryStore()
@@ -32,8 +34,8 @@ for i in range(count):
     manage.remember(store, f"note {i} from writer {tag} about host {tag}-{i}")
     record_request(store.folder, {"request": f"request {i} of {tag}", "exit_code": 0})
     if i % 5 == 0:
-        store.ingest()
-store.ingest()
+        take_in(store)
+take_in(store)
 """
 FLOOD = """
 from llmchain_os.memory.records import Entry, Kind
@@ -66,7 +68,7 @@ def test_two_processes_write_to_the_same_store_at_once(store: MemoryStore) -> No
     for proc in writers:
         _, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err
-    store.ingest()
+    take_in(store)
     assert store.count(Kind.NOTE) == 51  # 2 x 25 and the parent's, seen by the parent
     assert store.count(Kind.HISTORY) == 50
     assert not (store.folder / journal.TAKEN).exists()
@@ -93,7 +95,7 @@ def test_a_store_killed_mid_write_reopens_and_works(store: MemoryStore) -> None:
     assert recall(reopened, "what is the backup host")[0].entry.text.startswith("the backup")
     manage.remember(reopened, "written after the crash")
     record_request(reopened.folder, finished("how full is my disk"))
-    reopened.ingest()
+    take_in(reopened)
     assert reopened.count(Kind.NOTE) == 2 and reopened.count(Kind.HISTORY) == count + 1
     reopened.close()
 
@@ -103,7 +105,7 @@ def test_a_torn_journal_line_is_skipped(store: MemoryStore) -> None:
     with (store.folder / journal.JOURNAL).open("ab") as fh:
         fh.write(b'{"op": "history", "id": "h-torn", "record": {"requ')
     record_request(store.folder, finished("show the busiest processes"))
-    assert store.ingest() == 2
+    assert take_in(store) == 2
     assert {e.text for e in store.get(Kind.HISTORY)} == {
         "how full is my disk",
         "show the busiest processes",

@@ -6,7 +6,9 @@ import json
 import time
 
 from llmchain_os.memory import manage
-from llmchain_os.memory.history import record_feedback, record_request, similar_successes
+from llmchain_os.memory.history import record_feedback, record_request
+from llmchain_os.memory.intake import take_in
+from llmchain_os.memory.plans import similar_successes
 from llmchain_os.memory.recall import recall, time_window
 from llmchain_os.memory.records import Kind
 from llmchain_os.memory.store import MemoryStore
@@ -38,7 +40,7 @@ def test_the_same_note_twice_is_one_note(store: MemoryStore) -> None:
 
 def test_a_finished_request_is_journalled_then_taken_in(store: MemoryStore) -> None:
     entry_id = record_request(store.folder, finished("how full is my disk"))
-    assert store.ingest() == 1
+    assert take_in(store) == 1
     assert (store.folder / "journal.jsonl").exists() is False
     [entry] = store.get(Kind.HISTORY, ids=[entry_id])
     record = entry.record()
@@ -55,7 +57,7 @@ def test_similar_successes_gives_plans_and_bad_demotes(store: MemoryStore) -> No
     good = record_request(store.folder, finished("how full is my disk"))
     bad = record_request(store.folder, finished("how much disk space is left", path="/tmp"))
     record_request(store.folder, finished("how full is the disk", ok=False))
-    store.ingest()
+    take_in(store)
     found = similar_successes("how much free disk space do I have", k=5, store=store)
     assert {s.id for s in found} == {good, bad}  # the failed one is never offered
     assert all(s.plan and s.plan[0]["tool"] == "disk_usage" for s in found)
@@ -73,7 +75,7 @@ def test_history_beyond_the_cap_is_thinned_oldest_first(store: MemoryStore) -> N
     for i in range(14):
         ids.append(record_request(store.folder, finished(f"request number {i}")))
         time.sleep(0.001)
-    store.ingest()
+    take_in(store)
     kept = {e.id for e in store.get(Kind.HISTORY)}
     assert kept == set(ids[4:])
 
@@ -98,7 +100,7 @@ def test_clear_export_and_reset_keep_the_audit_log(store: MemoryStore) -> None:
     before = audit.path.read_bytes()
     manage.remember(store, "the backup host is 10.0.0.5")
     record_request(store.folder, finished("how full is my disk"))
-    store.ingest()
+    take_in(store)
     lines = [json.loads(line) for line in manage.export_lines(store)]
     assert {line["kind"] for line in lines} == {"notes", "history"}
     assert manage.clear(store, Kind.NOTE) == 1
