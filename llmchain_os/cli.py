@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     scripts_cli.add_parser(sub)
     hosts_cli.add_parser(sub)
+    from llmchain_os import memory_cli  # argparse only: cheap
+
+    memory_cli.add_parser(sub)
     _add_audit_parser(sub)
     jobs = sub.add_parser("jobs", help="list scheduled scripts, or remove one")
     jobs.add_argument("action", nargs="?", choices=["list", "rm"], default="list")
@@ -254,8 +257,15 @@ def cmd_hosts(opts: argparse.Namespace, settings: Settings) -> int:
     return run(opts, settings)
 
 
+def cmd_memory(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.memory_cli import cmd_memory as run
+
+    return run(opts, settings)
+
+
 COMMANDS: dict[str, Any] = {
     "hosts": cmd_hosts,
+    "memory": cmd_memory,
     "scripts": cmd_scripts,
     "audit": cmd_audit,
     "jobs": cmd_jobs,

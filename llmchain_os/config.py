@@ -55,6 +55,10 @@ class Settings(BaseModel):
     )
     max_steps: int = Field(default=6, ge=1, le=50)
     min_score: float = Field(default=0.3, ge=0, le=1, description="Retrieval score below = unsure.")
+    memory: bool = Field(default=True, description="Record requests in memory; recall them.")
+    memory_history_limit: int = Field(
+        default=10_000, ge=10, description="History entries kept; the oldest are thinned first."
+    )
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict with secrets masked, for `llmos config show`."""

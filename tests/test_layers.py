@@ -21,6 +21,7 @@ SURFACE_MODULES = frozenset(
         "llmchain_os.cli",
         "llmchain_os.scripts_cli",
         "llmchain_os.hosts_cli",
+        "llmchain_os.memory_cli",
         "llmchain_os.terminal",
         "llmchain_os.chain",
     }

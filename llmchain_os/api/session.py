@@ -8,6 +8,7 @@ can show its prompt before any of it is loaded. Surfaces import it through ``llm
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -113,6 +114,7 @@ class Session:
         self._loader: threading.Thread | None = None
         self._audit: AuditLog | None = None
         self.composer_error = ""  # why open requests are not composed here ("" when they are)
+        self.last_request_id: str | None = None  # its history entry in memory, for /good, /bad
 
     @property
     def registry(self) -> ToolRegistry:
@@ -276,10 +278,31 @@ class Session:
             yield Event(kind=EventKind.ERROR, text=str(exc), data={"exit_code": ExitCode.USAGE})
             return
         executor = self._executor(approve, dry_run, policy, request.text)
+        seen: list[Event] = []
         try:
-            yield from self._handle(request, executor)
+            for ev in self._handle(request, executor):
+                seen.append(ev)
+                yield ev
         except ModelError as exc:
-            yield Event(kind=EventKind.ERROR, text=str(exc), data={"exit_code": ExitCode.NO_MODEL})
+            error = Event(
+                kind=EventKind.ERROR, text=str(exc), data={"exit_code": ExitCode.NO_MODEL}
+            )
+            seen.append(error)
+            yield error
+        self._memorise(ChainResult.from_events(request.text, seen), dry_run)
+
+    def _memorise(self, result: ChainResult, dry_run: bool) -> None:
+        """Into memory's journal (no chromadb here: the store takes it in when it opens)."""
+        if not self.settings.memory:
+            return
+        from llmchain_os.memory.history import record_request
+        from llmchain_os.memory.store import memory_dir
+
+        try:
+            data = result.model_dump(mode="json")
+            self.last_request_id = record_request(memory_dir(), data, dry_run)
+        except OSError as exc:  # a full disk or a read-only home: the request still stands
+            logging.getLogger(__name__).warning("not recorded in memory: %s", exc)
 
     def _handle(self, request: Request, executor: Executor) -> Iterator[Event]:
         from llmchain_os.agent.answer import compose_answer

@@ -139,6 +139,7 @@ def inventory_words() -> list[str]:
     from llmchain_os.remote.inventory import load_inventory
 
     try:
-        return vocabulary(load_inventory())
+        inventory = load_inventory()
     except ToolError:
         return []
+    return vocabulary(inventory) if len(inventory) else []  # not even "all" without hosts

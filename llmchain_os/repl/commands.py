@@ -1,4 +1,4 @@
-"""Slash commands of the shell: /help, /tools, /model, /history, /hosts, /exit."""
+"""Slash commands of the shell: /help, /tools, /model, /history, /hosts, memory, /exit."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from prompt_toolkit.history import History
     from rich.console import Console
 
-    from llmchain_os.api import Session
+    from llmchain_os.api import MemoryEntry, Session
 
 HISTORY_WIDTH = 200  # a pasted megabyte is shown as its start, not wrapped for minutes
 HELP = """\
@@ -25,6 +25,9 @@ Every plan is shown with its risk; anything beyond reading asks you first.
   /jobs      scheduled scripts; /jobs rm ID removes one (asks first)
   /hosts     remote hosts (/hosts SELECTION: a group, tag or name); /hosts check SELECTION
   /undo      restore what the last delete or overwrite removed (from the trash)
+  /remember TEXT   keep a note ("the backup host is 10.0.0.5"); ask for it later in words
+  /forget TEXT     forget the memories that contain TEXT (a few at most), or one id
+  /good, /bad      mark the last request: a good one is learned from, a bad one is not
   /help      this text
   /exit      leave (or Ctrl-D); Ctrl-C cancels a running request"""
 
@@ -144,6 +147,65 @@ def _hosts(session: Session, console: Console, args: list[str]) -> None:
     console.print(shown.summary(), markup=False, highlight=False, soft_wrap=True)
 
 
+def _remember(session: Session, console: Console, args: list[str]) -> None:
+    from llmchain_os.api import MEMORY_ERRORS, remember_note
+
+    if not args:
+        console.print("usage: /remember TEXT", style="yellow", markup=False)
+        return
+    try:
+        entry = remember_note(" ".join(args), session.settings)
+    except MEMORY_ERRORS as exc:
+        console.print(str(exc), style="yellow", markup=False)
+        return
+    console.print(f"Remembered ({entry.id}).", markup=False, highlight=False)
+
+
+FORGET_AT_ONCE = 5  # more matches than this: the shell asks for a narrower text
+
+
+def _forget(session: Session, console: Console, args: list[str]) -> None:
+    """Forget what matches, and say exactly what went; a broad text that matches many
+    entries forgets nothing (``llmos memory forget`` asks about those)."""
+    from llmchain_os.api import MEMORY_ERRORS, forget_memory
+
+    def few(chosen: list[MemoryEntry]) -> bool:
+        if len(chosen) <= FORGET_AT_ONCE:
+            return True
+        console.print(
+            f"{len(chosen)} memories match - say more, give an id ('llmos memory list'), "
+            "or use 'llmos memory forget TEXT', which asks",
+            style="yellow",
+            markup=False,
+        )
+        return False
+
+    if not args:
+        console.print("usage: /forget TEXT (or an id)", style="yellow", markup=False)
+        return
+    try:
+        removed = forget_memory(" ".join(args), few, session.settings)
+    except MEMORY_ERRORS as exc:
+        console.print(str(exc), style="yellow", markup=False)
+        return
+    for entry in removed:
+        console.print(f"Forgot {entry.id}: {' '.join(entry.text.split())[:100]}", markup=False)
+    if not removed:
+        console.print("Nothing forgotten.", markup=False, highlight=False)
+
+
+def _good(session: Session, console: Console, history: History) -> None:
+    from llmchain_os.api import memory_feedback
+
+    console.print(memory_feedback(session, good=True), markup=False, highlight=False)
+
+
+def _bad(session: Session, console: Console, history: History) -> None:
+    from llmchain_os.api import memory_feedback
+
+    console.print(memory_feedback(session, good=False), markup=False, highlight=False)
+
+
 Handler = Callable[["Session", "Console", "History"], None]
 # Commands that take words after them ("/jobs rm 1a2b"): they get those words.
 ArgsHandler = Callable[["Session", "Console", list[str]], None]
@@ -152,6 +214,8 @@ WITH_ARGS: dict[str, ArgsHandler] = {
     "/jobs": _jobs,
     "/scripts": _scripts,
     "/hosts": _hosts,
+    "/remember": _remember,
+    "/forget": _forget,
 }
 SLASH: dict[str, Handler] = {
     "/help": _help,
@@ -159,6 +223,8 @@ SLASH: dict[str, Handler] = {
     "/model": _model,
     "/history": _history,
     "/undo": _undo,
+    "/good": _good,
+    "/bad": _bad,
 }
 SLASH_COMMANDS = [*SLASH, *WITH_ARGS, "/exit", "/quit"]
 

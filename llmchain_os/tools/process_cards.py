@@ -8,6 +8,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from llmchain_os.reading.operands import PID, find_limit, find_process, names_in, similar_names
+from llmchain_os.reading.words import STOP
 from llmchain_os.tools.card import Card, Clause, Stage, Unclear
 
 # Nouns that name the resource outright beat adjectives that only hint at it.
@@ -56,6 +57,10 @@ def _top(c: Clause) -> dict[str, Any]:
 TOP = Card(extract=_top, about_files=False)
 
 
+# "is anything running": no process is named; STOP has the pronouns.
+VAGUE = STOP | {"anything", "something", "everything", "nothing", "there", "stuff"}
+
+
 def asked_if_running(text: str) -> str | None:
     """The name in "is NAME running" (a question about one process by name)."""
     m = RUNNING_QUESTION.match(text)
@@ -76,7 +81,7 @@ def _names_process(c: Clause) -> str | None:
     if found:
         return f"the request names the running process {found['name']!r}"
     name = asked_if_running(c.text)
-    if name is not None and name.lower() not in c.common and not _similar(c):
+    if name is not None and name.lower() not in VAGUE and not _similar(c):
         raise Unclear(f"No process named {name!r} is running (checked the process list)")
     return None
 

@@ -101,7 +101,17 @@ class ToolRegistry:
 
 def builtin_registry(plugins: bool = False) -> ToolRegistry:
     """The built-in tools, one module per domain; with ``plugins``, installed ones too."""
-    from llmchain_os.tools import explain, files, jobs, processes, remote, scripts, shell, system
+    from llmchain_os.tools import (
+        explain,
+        files,
+        jobs,
+        memory,
+        processes,
+        remote,
+        scripts,
+        shell,
+        system,
+    )
 
     registry = ToolRegistry(
         [
@@ -113,6 +123,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *scripts.TOOLS,
             *jobs.TOOLS,
             *remote.TOOLS,
+            *memory.TOOLS,
         ]
     )
     if plugins:

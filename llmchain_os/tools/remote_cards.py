@@ -66,10 +66,13 @@ def _selection(c: Clause) -> str:
 
 
 FLEET_NOUN = r"(?:hosts?|servers?|nodes?|boxes|machines|vms?)"
-# Words in a selector's place: "servers in azure", "every azure host", "the db servers".
+# Words in a selector's place: "servers in azure", "every azure host", "on the db servers"
+# (not "what is the backup host": a question about a host, not an order to act on some).
 SELECTORS = (
     re.compile(rf"\b{FLEET_NOUN}\s+(?:in|at|on|from|of)\s+(?:the\s+)?([\w.-]+)", re.I),
-    re.compile(rf"\b(?:every|all|each|the|my|on|in|at)\s+([\w.-]+)\s+{FLEET_NOUN}\b", re.I),
+    re.compile(
+        rf"\b(?:every|all|each|on|in|at|across)\s+(?:the\s+)?([\w.-]+)\s+{FLEET_NOUN}\b", re.I
+    ),
 )
 
 
