@@ -44,6 +44,9 @@ REMOTE_TARGET = re.compile(
     r"(?P<host>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\b"
     r"|\b(?:every|all|each|other|remote)\s+(?:\w+\s+){0,2}(?:hosts?|servers?|nodes?|boxes)\b"
     r"|\bthe\s+(?:\w+\s+){0,2}(?:hosts|servers|nodes)\b"
+    # "on the office file server": a machine named by what it is, not this one
+    r"|\b(?:on|at|from)\s+(?:the|our|my)\s+(?!(?:local|this|same|own)\b)(?:[\w-]+\s+){1,2}"
+    r"(?:server|host|box|nas|vm)\b"
     r"|\b(?:ssh|ping)\b",
     re.I,
 )

@@ -1,4 +1,5 @@
-"""The request pipeline: ``Session.handle`` turns a request into Events.
+"""The session: settings, tools, models and the audit log, and ``Session.handle``, the one
+way in for a request (the path it takes is ``agent.pipeline``).
 
 ``ChainResult`` is what a whole request comes to; ``llmchain_os.chain.Chain`` wraps the
 session as a LangChain Runnable for scripts. This module imports no LangChain, so the shell
@@ -10,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +20,10 @@ from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.executor import Approver, Executor, decline_all
 from llmchain_os.agent.plan import Plan, Step, StepRecord, StepStatus
 from llmchain_os.agent.policy import Policy, is_yes
-from llmchain_os.agent.request import Request, RequestError, clean_request
+from llmchain_os.agent.request import RequestError, clean_request
 from llmchain_os.config import Settings, load_settings
 from llmchain_os.exitcodes import ExitCode
-from llmchain_os.llm.errors import ModelError, ProviderError
+from llmchain_os.llm.errors import ModelError
 from llmchain_os.safety.audit import AuditLog
 from llmchain_os.tools.registry import ToolRegistry, builtin_registry
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from llmchain_os.agent.compose import Composer
+    from llmchain_os.agent.pipeline import Parts
     from llmchain_os.agent.planner import RetrievalPlanner
 
 
@@ -279,8 +280,10 @@ class Session:
             return
         executor = self._executor(approve, dry_run, policy, request.text)
         seen: list[Event] = []
+        from llmchain_os.agent.pipeline import handle
+
         try:
-            for ev in self._handle(request, executor):
+            for ev in handle(request, executor, self.parts()):
                 seen.append(ev)
                 yield ev
         except ModelError as exc:
@@ -304,57 +307,21 @@ class Session:
         except OSError as exc:  # a full disk or a read-only home: the request still stands
             logging.getLogger(__name__).warning("not recorded in memory: %s", exc)
 
-    def _handle(self, request: Request, executor: Executor) -> Iterator[Event]:
-        from llmchain_os.agent.answer import compose_answer
+    def parts(self) -> Parts:
+        """What the request pipeline (``agent.pipeline``) takes from this session."""
+        from llmchain_os.agent.pipeline import Parts
 
-        start = time.perf_counter()
-        if self.planner_mode() == "tools":
-            yield Event(kind=EventKind.STATUS, text="loading model")
-            yield from self._tool_loop(request, executor, self.model())
-            return
-        self.check_model()  # a broken model is said now, though this plan may not need it
-        yield Event(kind=EventKind.STATUS, text="planning")
-        outcome = self.planner().plan(request)
-        if outcome.plan is None:
-            if self.cloud_ready():
-                yield from self._cloud_fallback(request, executor, outcome.unsure or "")
-                return
-            yield Event(
-                kind=EventKind.UNSURE,
-                text=outcome.unsure or "unsure",
-                data={"matches": [m.__dict__ for m in outcome.matches[:3]]},
-            )
-            return
-        yield from executor.execute(outcome.plan)
-        tools_s = sum(r.duration_s for r in executor.records)
-        yield Event(kind=EventKind.STATUS, text="answering")
-        answer_start = time.perf_counter()
-        phrase = self.answer_mode() == "model" and not executor.dry_run
-        answer, by = compose_answer(
-            request.text, executor.records, self.model() if phrase else None
+        return Parts(
+            registry=self.registry,
+            planner=self.planner,
+            model=self.model,
+            check_model=self.check_model,
+            cloud=self.cloud,
+            model_name=self.model_name,
+            planner_mode=self.planner_mode(),
+            answer_mode=self.answer_mode(),
+            max_steps=self.settings.max_steps,
         )
-        timings = {
-            **outcome.timings,
-            "tools": tools_s,
-            "answer": time.perf_counter() - answer_start,
-            "total": time.perf_counter() - start,
-        }
-        yield self._answer(answer, by, timings)
-
-    def _tool_loop(
-        self, request: Request, executor: Executor, model: BaseChatModel, provider: str = "local"
-    ) -> Iterator[Event]:
-        from llmchain_os.agent.loop import ToolLoop
-
-        loop = ToolLoop(
-            model, self.registry, self.settings.max_steps, redact_all=provider == "cloud"
-        )
-        name = str(getattr(model, "model_name", "")) if provider == "cloud" else None
-        for ev in loop.run(request, executor):
-            if ev.kind is EventKind.ANSWER:
-                yield self._answer(ev.text, ev.data.get("by", "model"), {}, provider, name)
-            else:
-                yield ev
 
     # -- the cloud fallback -------------------------------------------------------------
     def cloud_ready(self) -> bool:
@@ -364,36 +331,16 @@ class Session:
             return False
         return self._cloud is not None or cloud_configured(self.settings)
 
-    def _cloud_fallback(self, request: Request, executor: Executor, why: str) -> Iterator[Event]:
-        """The local planner is unsure: hand the request (redacted) to the cloud model."""
-        from llmchain_os.llm.cloud import get_cloud_model
-
-        yield Event(kind=EventKind.STATUS, text="asking the cloud model")
+    def cloud(self) -> BaseChatModel | None:
+        """The cloud model for a request the local side cannot do; None when there is none
+        or the settings forbid it."""
+        if not self.cloud_ready():
+            return None
         if self._cloud is None:
-            self._cloud = get_cloud_model(self.settings)
-        try:
-            yield from self._tool_loop(request, executor, self._cloud, provider="cloud")
-        except ProviderError as exc:
-            yield Event(kind=EventKind.UNSURE, text=f"{why} (the cloud fallback failed: {exc})")
+            from llmchain_os.llm.cloud import get_cloud_model
 
-    def _answer(
-        self,
-        text: str,
-        by: str,
-        timings: dict[str, float],
-        provider: str = "local",
-        model: str | None = None,
-    ) -> Event:
-        return Event(
-            kind=EventKind.ANSWER,
-            text=text,
-            data={
-                "by": by,
-                "provider": provider,
-                "model": model or self.model_name(),
-                "timings": timings,
-            },
-        )
+            self._cloud = get_cloud_model(self.settings)
+        return self._cloud
 
     def run_tool(
         self,
