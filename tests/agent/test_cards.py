@@ -199,3 +199,21 @@ def test_a_broken_plugin_is_skipped_and_said(plugin_dir: Path) -> None:
     assert "plugin bad" in problems and "not a list of llmchain_os Tools" in problems
     assert "plugin missing" in problems and "llmos_nowhere" in problems
     assert "exist already: quote_of_the_day" in problems
+
+
+# Words of a tool's examples are ordinary words for the process tools (so that a process
+# named "time" is not what "what time is it" asks about): a daemon's name in another tool's
+# examples would stop "is postgres running" from naming the running postgres.
+DAEMONS = {"postgres", "nginx", "redis", "mysql", "docker", "firefox", "java", "worker"}
+NAMES_PROCESSES = {"process_info", "kill_process"}
+
+
+def test_no_other_tools_examples_name_a_daemon() -> None:
+    found = {
+        f"{tool}: {example}"
+        for tool, examples in builtin_registry().examples().items()
+        if tool not in NAMES_PROCESSES
+        for example in examples
+        if DAEMONS & set(example.lower().split())
+    }
+    assert found == set()
