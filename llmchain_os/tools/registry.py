@@ -99,7 +99,16 @@ class ToolRegistry:
 
 def builtin_registry(plugins: bool = False) -> ToolRegistry:
     """The built-in tools, one module per domain; with ``plugins``, installed ones too."""
-    from llmchain_os.tools import explain, files, jobs, processes, scripts, shell, system
+    from llmchain_os.tools import (
+        explain,
+        files,
+        folders,
+        jobs,
+        processes,
+        scripts,
+        shell,
+        system,
+    )
 
     registry = ToolRegistry(
         [
@@ -110,6 +119,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *explain.TOOLS,
             *scripts.TOOLS,
             *jobs.TOOLS,
+            *folders.TOOLS,
         ]
     )
     if plugins:
