@@ -104,6 +104,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
         files,
         folders,
         jobs,
+        network,
         processes,
         scripts,
         shell,
@@ -120,6 +121,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *scripts.TOOLS,
             *jobs.TOOLS,
             *folders.TOOLS,
+            *network.TOOLS,
         ]
     )
     if plugins:
