@@ -16,8 +16,12 @@ from llmchain_os.agent.planner import RetrievalPlanner
 from llmchain_os.agent.request import Request
 from llmchain_os.errors import ToolError
 from llmchain_os.reading.world import FixedWorld
-from llmchain_os.tools.network import Connections, Interfaces, network_connections
-from llmchain_os.tools.network import network_interfaces
+from llmchain_os.tools.network import (
+    Connections,
+    Interfaces,
+    network_connections,
+    network_interfaces,
+)
 from llmchain_os.tools.registry import builtin_registry
 
 LISTENER = """
