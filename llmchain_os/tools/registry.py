@@ -106,6 +106,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
         jobs,
         network,
         processes,
+        proctree,
         scripts,
         shell,
         system,
@@ -122,6 +123,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *jobs.TOOLS,
             *folders.TOOLS,
             *network.TOOLS,
+            *proctree.TOOLS,
         ]
     )
     if plugins:
