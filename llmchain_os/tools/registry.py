@@ -106,6 +106,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
         jobs,
         network,
         processes,
+        procfind,
         proctree,
         scripts,
         shell,
@@ -124,6 +125,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *folders.TOOLS,
             *network.TOOLS,
             *proctree.TOOLS,
+            *procfind.TOOLS,
         ]
     )
     if plugins:
