@@ -111,6 +111,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
         scripts,
         shell,
         system,
+        usage,
     )
 
     registry = ToolRegistry(
@@ -126,6 +127,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *network.TOOLS,
             *proctree.TOOLS,
             *procfind.TOOLS,
+            *usage.TOOLS,
         ]
     )
     if plugins:
