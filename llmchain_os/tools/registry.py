@@ -104,6 +104,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
         files,
         folders,
         jobs,
+        logins,
         network,
         processes,
         procfind,
@@ -128,6 +129,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *proctree.TOOLS,
             *procfind.TOOLS,
             *usage.TOOLS,
+            *logins.TOOLS,
         ]
     )
     if plugins:
