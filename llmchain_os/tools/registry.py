@@ -107,6 +107,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
         logins,
         network,
         processes,
+        procctl,
         procfind,
         proctree,
         scripts,
@@ -130,6 +131,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *procfind.TOOLS,
             *usage.TOOLS,
             *logins.TOOLS,
+            *procctl.TOOLS,
         ]
     )
     if plugins:
