@@ -28,6 +28,7 @@ BY_USER = (
     re.compile(rf"\bwhat\s+(?:is|does)\s+(?:the\s+)?user\s+{NAME}\s+(?:running|run)\b", re.I),
     re.compile(rf"\bprocess(?:es)?\s+(?:of|belonging\s+to)\s+{NAME}\b", re.I),
 )
+UID = re.compile(r"\buid\s*(\d{1,10})\b", re.I)
 COMMAND = (
     re.compile(
         r"\b(?:command[\s-]?lines?|cmdlines?|commands?|arguments|args)\s+(?:that\s+)?"
@@ -97,6 +98,11 @@ class FoundProcesses(ToolOutput):
 
 
 def _user_named(text: str) -> str | None:
+    if (m := UID.search(text)) is not None:
+        try:
+            return pwd.getpwuid(int(m.group(1))).pw_name
+        except KeyError:
+            return m.group(1)  # psutil names a user with no account by its number
     for rule in BY_USER:
         if (m := rule.search(text)) is not None:
             return m.group("u")

@@ -101,7 +101,8 @@ def _roots(procs: dict[int, dict[str, Any]], pid: int | None, name: str | None) 
 
 
 def _parents(procs: dict[int, dict[str, Any]], pid: int) -> list[str]:
-    chain, ppid = [], procs[pid]["ppid"]
+    chain: list[str] = []
+    ppid = procs[pid]["ppid"]
     while ppid in procs and ppid != pid and len(chain) < 64:
         chain.append(f"{procs[ppid]['name']} ({ppid})")
         pid, ppid = ppid, procs[ppid]["ppid"]

@@ -71,6 +71,7 @@ def test_nothing_found_and_bad_input_are_said_plainly() -> None:
     [
         ("which processes are run by root", {"user": "root"}),
         ("show root's processes", {"user": "root"}),
+        ("processes owned by uid 0", {"user": "root"}),
         ("find processes whose command line contains worker.py", {"command": "worker.py"}),
         ('processes matching "celery beat"', {"command": "celery beat"}),
     ],
