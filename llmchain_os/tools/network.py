@@ -36,6 +36,12 @@ LISTEN_WORDS = re.compile(
 CONNECTED_WORDS = re.compile(
     r"\bconnect\w*|\bestablished\b|\bremote\s+(?:hosts?|addresse?s?|ends?)\b|\bpeers?\b", re.I
 )
+PORT_ORDER = re.compile(
+    r"^\s*(?:please\s+)?(?:open|close|block|unblock|allow|deny|forward|expose|free|release)\b",
+    re.I,
+)
+# Retrieval offers the connections tool to anything but such an order.
+NOT_AN_ORDER = re.compile(rf"^(?!{PORT_ORDER.pattern.lstrip('^')})", re.I)
 PORT_STATE = re.compile(r"\b(?:open|used|in\s+use|taken|busy|bound)\b", re.I)
 CONNECTIONS_ASKED = re.compile(
     r"\b(?:network|tcp|udp|open|established|active|incoming|outgoing|socket)\s+"
@@ -143,7 +149,10 @@ def _connections_args(c: Clause) -> dict[str, Any]:
 
 
 def _connections_claim(c: Clause) -> str | None:
-    """ "who listens on 8080", "is port 22 open", "what is connected to this machine"."""
+    """ "who listens on 8080", "is port 22 open", "what is connected to this machine"; never
+    an order about a port ("open the port", "close port 22"): that is a change, not a look."""
+    if PORT_ORDER.search(c.text):
+        return None
     if re.search(r"\blisten\w*", c.text, re.I):
         return "the request asks what listens"
     if re.search(r"\bports?\b", c.text, re.I) and (
@@ -155,7 +164,13 @@ def _connections_claim(c: Clause) -> str | None:
     return None
 
 
-CONNECTIONS = Card(extract=_connections_args, claim=_connections_claim, stage=Stage.ORDER, rank=3)
+CONNECTIONS = Card(
+    extract=_connections_args,
+    claim=_connections_claim,
+    stage=Stage.ORDER,
+    rank=3,
+    needs=NOT_AN_ORDER,
+)
 
 
 @tool(risk=Risk.READ, card=CONNECTIONS)

@@ -134,3 +134,9 @@ def test_plain_requests_plan_the_network_tools(
     outcome = RetrievalPlanner(builtin_registry(), world=FixedWorld()).plan(Request(text))
     assert outcome.plan is not None, outcome.unsure
     assert (outcome.plan.steps[0].tool, outcome.plan.steps[0].args) == (tool, args)
+
+
+@pytest.mark.parametrize("text", ["open the port", "close port 22"])
+def test_an_order_about_a_port_is_not_answered_with_a_listing(text: str) -> None:
+    outcome = RetrievalPlanner(builtin_registry(), world=FixedWorld()).plan(Request(text))
+    assert outcome.plan is None or outcome.plan.steps[0].tool != "network_connections"
