@@ -243,7 +243,7 @@ class Killed(ToolOutput):
         )
 
 
-def _protected() -> dict[int, str]:
+def protected_pids() -> dict[int, str]:
     """Pids never killed: init, this shell itself and every process it runs under."""
     me = psutil.Process()
     found = {1: "it is init (pid 1)", me.pid: "it is this shell itself"}
@@ -253,7 +253,7 @@ def _protected() -> dict[int, str]:
 
 
 def _victim(pid: int) -> psutil.Process:
-    why = _protected().get(pid)
+    why = protected_pids().get(pid)
     if why is not None:
         raise ToolError(f"Refusing to kill pid {pid}: {why}")
     try:
@@ -263,7 +263,7 @@ def _victim(pid: int) -> psutil.Process:
 
 
 def _killable(pid: int) -> int:
-    why = _protected().get(pid)
+    why = protected_pids().get(pid)
     if why is not None:
         raise ValueError(f"refusing to kill pid {pid}: {why}")
     return pid

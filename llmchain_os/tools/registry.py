@@ -104,13 +104,20 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
     from llmchain_os.tools import (
         explain,
         files,
+        folders,
         jobs,
+        logins,
         memory,
+        network,
+        procctl,
         processes,
+        procfind,
+        proctree,
         remote,
         scripts,
         shell,
         system,
+        usage,
     )
 
     registry = ToolRegistry(
@@ -122,6 +129,13 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *explain.TOOLS,
             *scripts.TOOLS,
             *jobs.TOOLS,
+            *folders.TOOLS,
+            *network.TOOLS,
+            *proctree.TOOLS,
+            *procfind.TOOLS,
+            *usage.TOOLS,
+            *logins.TOOLS,
+            *procctl.TOOLS,
             *remote.TOOLS,
             *memory.TOOLS,
         ]
