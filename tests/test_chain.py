@@ -20,15 +20,13 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from llmchain_os import Chain, ChainResult, Event
 from llmchain_os.agent.events import EventKind
+from llmchain_os.agent.loop import OFFERED
 from llmchain_os.agent.plan import Step, StepStatus
 from llmchain_os.agent.policy import Decision
 from llmchain_os.api import Session
 from llmchain_os.config import Settings
 from llmchain_os.safety.risk import Risk
-from llmchain_os.tools.registry import builtin_registry
 from tests.fakes import ScriptedChatModel, tool_call
-
-TOOL_NAMES = set(builtin_registry().names())
 
 
 @pytest.fixture
@@ -211,7 +209,8 @@ def test_tool_loop_runs_the_called_tool_and_sends_its_result_back() -> None:
     assert result.steps[0].output["total"] == total
     assert len(model.history) == 2
     offered = {t["function"]["name"] for t in model.history[0][1]["tools"]}
-    assert offered == TOOL_NAMES
+    # the nearest tools and the command tool, not every schema at once
+    assert {"disk_usage", "run_shell"} <= offered and len(offered) <= OFFERED + 1
     assert tool_messages(model, 0) == []
     sent = tool_messages(model, 1)
     assert len(sent) == 1

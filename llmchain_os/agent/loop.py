@@ -34,6 +34,23 @@ if TYPE_CHECKING:
 RESULT_CHARS = 4000
 
 
+OFFERED = 8  # tools shown to the model per request, nearest first
+
+
+def offered_tools(registry: ToolRegistry, text: str) -> list[str]:
+    """The tools the model is shown for a request: the ``OFFERED`` whose examples are
+    nearest, and the one that runs command lines. Every schema at once would not fit a
+    small model's context (35 tools take about 2,700 tokens) and blurs its choice."""
+    from llmchain_os.agent.retrieval import ToolIndex
+
+    index = ToolIndex(registry.examples(claimed_too=True))
+    names = [m.tool for m in index.rank(text)[:OFFERED]]
+    command = registry.by_role(Role.COMMAND)
+    if command is not None and command.name not in names:
+        names.append(command.name)
+    return names
+
+
 class ToolLoop:
     def __init__(
         self, model: BaseChatModel, registry: ToolRegistry, max_steps: int, redact_all: bool
@@ -87,7 +104,8 @@ class ToolLoop:
     def run(self, request: Request, executor: Executor) -> Iterator[Event]:
         from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-        bound = self.model.bind_tools(self.registry.as_langchain())
+        offered = offered_tools(self.registry, request.text)
+        bound = self.model.bind_tools(self.registry.as_langchain(offered))
         messages: list[BaseMessage] = [
             SystemMessage(load_prompt("agent_system", os=platform.system())),
             HumanMessage(self._clean(request.text)),

@@ -55,16 +55,17 @@ class ToolRegistry:
         """The tool that plays ``role`` in the planner's flow, if one is registered."""
         return next((t for t in self if t.card.role is role), None)
 
-    def examples(self) -> dict[str, list[str]]:
+    def examples(self, claimed_too: bool = False) -> dict[str, list[str]]:
         """The example requests retrieval matches against, by tool: a card's own, else
-        prompts/exemplars/NAME.txt; none for a tool reached only by its claim."""
+        prompts/exemplars/NAME.txt; none for a tool reached only by its claim, unless
+        ``claimed_too`` (to rank every tool for a model that chooses among them)."""
         from llmchain_os.prompts import load_exemplars
 
         files = load_exemplars()
         return {
             t.name: list(t.card.examples) or files.get(t.card.examples_file or t.name, [])
             for t in self
-            if t.card.retrieved
+            if t.card.retrieved or claimed_too
         }
 
     def risk_of(self, name: str, raw: dict[str, Any]) -> Risk:
@@ -78,12 +79,15 @@ class ToolRegistry:
         except ToolError:
             return Risk.WRITE
 
-    def as_langchain(self) -> list[StructuredTool]:
-        """Each tool as a LangChain StructuredTool, for its schema only (``bind_tools``).
+    def as_langchain(self, names: Iterable[str] | None = None) -> list[StructuredTool]:
+        """Each tool (or those ``names``) as a LangChain StructuredTool, for its schema only
+        (``bind_tools``).
 
         Invoking one raises: a tool runs only through the executor, which asks the policy.
         """
         from langchain_core.tools import StructuredTool
+
+        wanted = set(names) if names is not None else None
 
         def refuse(**_: Any) -> Any:
             raise RuntimeError("llmchain-os tools run only through the executor and its policy")
@@ -96,6 +100,7 @@ class ToolRegistry:
                 args_schema=t.args_model,
             )
             for t in self
+            if wanted is None or t.name in wanted
         ]
 
 
