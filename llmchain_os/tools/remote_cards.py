@@ -102,7 +102,7 @@ def _claim(c: Clause) -> str | None:
             return None  # another machine by a name the shell does not know: not ours
         raise Unclear(
             "There are no remote hosts yet - add them with 'llmos hosts add' or "
-            "'llmos hosts import ~/.ssh/config'"
+            "'llmos hosts import ssh' (your ~/.ssh/config)"
         )
     listed = ", ".join(sorted(known)[:12])
     if unknown := _unknown_selectors(c.text, known):
