@@ -326,15 +326,14 @@ class RetrievalPlanner:
         close = self._fitting([m for m in tools[:3] if m.score >= top.score - self.margin], clause)
         if len(close) > 1 and self.model is not None:
             name = self._ask_choice(clause, close, outcome)
-            self._check_fit(clause, name)
-            return self.registry.get(name), f"the model chose it over {_fmt(close)}"
+            fit = self._check_fit(clause, name)
+            return self.registry.get(name), f"the model chose it over {_fmt(close)}{fit}"
         if close and close[0].tool != top.tool:
-            self._check_fit(clause, close[0].tool)
-            return self.registry.get(
-                close[0].tool
-            ), f"closest example that fits: {close[0].example!r}"
-        self._check_fit(clause, top.tool)
-        return self.registry.get(top.tool), f"closest example: {top.example!r}"
+            fit = self._check_fit(clause, close[0].tool)
+            why = f"closest example that fits: {close[0].example!r}{fit}"
+            return self.registry.get(close[0].tool), why
+        fit = self._check_fit(clause, top.tool)
+        return self.registry.get(top.tool), f"closest example: {top.example!r}{fit}"
 
     def _claimed(self, stage: Stage, clause: str) -> tuple[Tool, str] | None:
         """The first tool whose card claims the clause at ``stage``, with why."""
@@ -363,13 +362,16 @@ class RetrievalPlanner:
             return False
         return card.about_files or not names_file(clause) or bool(PROCESS_WORD.search(clause))
 
-    def _check_fit(self, clause: str, tool: str) -> None:
+    def _check_fit(self, clause: str, tool: str) -> str:
         """A tool chosen by shared words must also be near in meaning: one whose own
-        examples are far from the request would answer another question confidently."""
+        examples are far from the request would answer another question confidently.
+        Returns the fit as the plan shows it (" (meaning 0.52)"; "" with no embeddings)."""
         from llmchain_os.agent.compose import TOOL_FLOOR
 
-        if self.composer is None or (fit := self.composer.tool_fit(clause, tool)) >= TOOL_FLOOR:
-            return
+        if self.composer is None:
+            return ""
+        if (fit := self.composer.tool_fit(clause, tool)) >= TOOL_FLOOR:
+            return f" (meaning {fit:.2f})"
         tried = self.composer.suggest(clause)
         maybe = " Maybe: " + ", ".join(f"`!{c}`" for c in tried) if tried else ""
         raise Unsure(

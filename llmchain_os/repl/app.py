@@ -11,6 +11,7 @@ import asyncio
 import io
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from llmchain_os.repl.render import Renderer
 
 PROMPT = "llmos> "
+HOST_WORDS_S = 10.0  # how long completion keeps the inventory's words before reading them again
 
 
 @dataclass
@@ -84,6 +86,8 @@ class Shell:
         # Answers to approval questions are not requests: they stay out of the history.
         self._questions = PromptSession[str](input=env.input, output=env.output)
         self.status: Status | None = None
+        self._hosts: list[str] = []
+        self._hosts_read = -HOST_WORDS_S - 1.0
         self.running = True
         self.status_code = 0
 
@@ -150,10 +154,19 @@ class Shell:
             )
 
     def _words(self) -> list[str]:
-        """Completion words; tool names once the session is up (completion never waits)."""
-        if self._session is None:
-            return list(SLASH_COMMANDS)
-        return [*SLASH_COMMANDS, *self._session.registry.names()]
+        """Completion words: the slash commands, the inventory's hosts, groups and tags, and
+        tool names once the session is up (completion never waits for it)."""
+        tools = self._session.registry.names() if self._session is not None else []
+        return [*SLASH_COMMANDS, *self._host_words(), *tools]
+
+    def _host_words(self) -> list[str]:
+        """The inventory's words, read again at most every HOST_WORDS_S seconds."""
+        from llmchain_os.api import host_words
+
+        now = time.monotonic()
+        if now - self._hosts_read > HOST_WORDS_S:
+            self._hosts, self._hosts_read = host_words(), now
+        return self._hosts
 
     def run(self) -> int:
         self._banner()

@@ -100,6 +100,7 @@ def run_task(task: Task, driver: ApiDriver | CliDriver) -> dict[str, Any]:
         "seconds": outcome.seconds,
         "crashed": outcome.crashed,
         "answer": outcome.result.get("answer") or outcome.result.get("unsure") or "",
+        "plan": outcome.result.get("plan") or [],  # with each step's why (scores, for calibration)
         "cloud_requests": len(bodies),
         "harness_said_no": [a["outside"] for a in outcome.asks if a.get("outside")],
     }
