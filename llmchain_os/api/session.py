@@ -404,12 +404,14 @@ class Session:
         request: str = "",
         dry_run: bool = False,
         why: str = "named",
+        source: str = "user",
     ) -> Iterator[Event]:
-        """One tool call the user named outright (``llmos jobs rm``): still through the
-        policy and into the audit log, like any planned step."""
+        """One tool call named outright: still through the policy and into the audit log,
+        like any planned step. ``source`` "user": the person named it (``llmos jobs rm``),
+        so a command runs as their own; "mcp": another program did, so it is confined."""
         executor = self._executor(approve, dry_run, policy, request)
         step = Step(tool=tool, args=args, risk=self.registry.risk_of(tool, args), why=why)
-        yield from executor.execute(Plan(steps=[step], source="user"))
+        yield from executor.execute(Plan(steps=[step], source=source))
 
     def run_command(self, command: str, approve: Approver = decline_all) -> Iterator[Event]:
         """``!cmd`` in the shell: the user's own command line, still through the policy."""
