@@ -270,14 +270,17 @@ class Session:
         approve: Approver = decline_all,
         dry_run: bool = False,
         policy: Policy | None = None,
+        origin: str = "",
     ) -> Iterator[Event]:
-        """Every surface enters here: plan, check, run, answer, as a stream of Events."""
+        """Every surface enters here: plan, check, run, answer, as a stream of Events.
+
+        ``origin`` prefixes the request in the audit log ("mcp: "), to say who asked."""
         try:
             request = clean_request(text)
         except RequestError as exc:
             yield Event(kind=EventKind.ERROR, text=str(exc), data={"exit_code": ExitCode.USAGE})
             return
-        executor = self._executor(approve, dry_run, policy, request.text)
+        executor = self._executor(approve, dry_run, policy, f"{origin}{request.text}")
         seen: list[Event] = []
         try:
             for ev in self._handle(request, executor):

@@ -106,7 +106,7 @@ class McpCalls:
         """A plain-language request: the whole planner path, then the same policy."""
         withheld = Withheld()
         with self._lock:
-            events = list(self.session.handle(text, withheld, False, self.policy))
+            events = list(self.session.handle(text, withheld, False, self.policy, AUDIT_PREFIX))
         return outcome(ChainResult.from_events(text, events), withheld)
 
 
