@@ -74,7 +74,11 @@ def cmd_batch(opts: argparse.Namespace, settings: Settings) -> int:
         return ExitCode.USAGE
     # a person at the terminal can answer only when the requests do not come on stdin
     ask = opts.file != "-" and sys.stdin.isatty() and not opts.json
-    results = run_lines(Session(settings), lines, opts, ask)
+    try:
+        results = run_lines(Session(settings), lines, opts, ask)
+    except KeyboardInterrupt:  # between two lines: each line run so far has been reported
+        print("llmos: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
     if not opts.json:
         print_summary(results, len(lines), sys.stderr)
     return worst([r.exit_code for _, r in results]) if results else ExitCode.DONE
@@ -95,6 +99,7 @@ def run_lines(
         if opts.json:
             print(json.dumps({"line": line.number, **result.model_dump(mode="json")}), flush=True)
         if result.exit_code == ExitCode.INTERRUPTED:
+            print(f"llmos: interrupted at line {line.number}", file=sys.stderr)
             break
         if opts.stop_on_error and result.exit_code != ExitCode.DONE:
             print(f"llmos: stopped at line {line.number} (--stop-on-error)", file=sys.stderr)

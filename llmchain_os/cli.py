@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llmchain_os import __version__
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if opts.command is None:
         return cmd_shell(overrides)
     if opts.command in ("completions", "completion"):  # sourced at login: no config needed
-        return cmd_completions(opts)
+        return _reader_may_leave(lambda: cmd_completions(opts))
     from llmchain_os.config import ConfigError, load_settings
 
     try:
@@ -82,8 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
         return ExitCode.USAGE
+    return _reader_may_leave(lambda: int(COMMANDS[opts.command](opts, settings)))
+
+
+def _reader_may_leave(command: Callable[[], int]) -> int:
     try:
-        return int(COMMANDS[opts.command](opts, settings))
+        return command()
     except BrokenPipeError:  # `llmos run ... | head`: the reader left; that is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -7,6 +7,8 @@ drives the real server with the SDK's own client).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +152,15 @@ def test_request_takes_the_planner_path(calls: McpCalls, tmp_path: Path) -> None
 def test_an_empty_request_is_an_error(calls: McpCalls) -> None:
     found = calls.call(REQUEST_TOOL, {"text": "   "})
     assert found.is_error and found.data["status"] == "error" and found.data["exit_code"] == 2
+
+
+def test_llmos_mcp_without_the_sdk_says_which_extra_to_install() -> None:
+    probe = (
+        "import sys\nsys.modules['mcp'] = None\n"
+        "from llmchain_os.cli import main\nraise SystemExit(main(['mcp']))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 2
+    assert "pip install 'llmchain-os[mcp]'" in proc.stderr and "Traceback" not in proc.stderr
