@@ -82,14 +82,25 @@ class McpCalls:
         self._lock = threading.Lock()  # the executor and the model are run one call at a time
 
     def tools(self) -> list[ToolInfo]:
-        """The registry's tools (plugins included), then ``request``."""
-        described = ToolInfo(REQUEST_TOOL, "from the plan", ("text",), REQUEST_DESCRIPTION)
-        return [*list_tools(self.session.registry), _with_schema(described)]
+        """The registry's tools (plugins included), then ``request`` (unless a plugin took
+        the name: then calls of it are the plugin's)."""
+        tools = list_tools(self.session.registry)
+        if REQUEST_TOOL in self.session.registry:
+            return tools
+        request = ToolInfo(
+            REQUEST_TOOL, "from the plan", ("text",), REQUEST_DESCRIPTION, REQUEST_SCHEMA
+        )
+        return [*tools, request]
 
     def call(self, name: str, args: dict[str, Any]) -> Outcome:
-        if name == REQUEST_TOOL and name not in self.session.registry:
-            return self.request(str(args.get("text", "")) if set(args) <= {"text"} else "")
-        return self.run_tool(name, args)
+        if name != REQUEST_TOOL or name in self.session.registry:
+            return self.run_tool(name, args)
+        text = args.get("text")
+        if set(args) != {"text"} or not isinstance(text, str):
+            result = ChainResult(request="", error="request takes one argument, text (a string)")
+            result.exit_code = ExitCode.USAGE
+            return outcome(result, Withheld())
+        return self.request(text)
 
     def run_tool(self, name: str, args: dict[str, Any]) -> Outcome:
         """One registry tool, named by the client: through the policy like any step."""
@@ -108,10 +119,6 @@ class McpCalls:
         with self._lock:
             events = list(self.session.handle(text, withheld, False, self.policy, AUDIT_PREFIX))
         return outcome(ChainResult.from_events(text, events), withheld)
-
-
-def _with_schema(info: ToolInfo) -> ToolInfo:
-    return ToolInfo(info.name, info.risk, info.arguments, info.description, REQUEST_SCHEMA)
 
 
 def outcome(result: ChainResult, withheld: Withheld) -> Outcome:

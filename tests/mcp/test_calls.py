@@ -149,9 +149,12 @@ def test_request_takes_the_planner_path(calls: McpCalls, tmp_path: Path) -> None
     assert not marker.exists()
 
 
-def test_an_empty_request_is_an_error(calls: McpCalls) -> None:
+def test_an_empty_or_malformed_request_is_an_error(calls: McpCalls) -> None:
     found = calls.call(REQUEST_TOOL, {"text": "   "})
     assert found.is_error and found.data["status"] == "error" and found.data["exit_code"] == 2
+    for args in ({}, {"text": 3}, {"text": "uptime", "yes": True}):
+        wrong = calls.call(REQUEST_TOOL, args)
+        assert wrong.data["exit_code"] == 2 and "takes one argument, text" in wrong.text
 
 
 def test_llmos_mcp_without_the_sdk_says_which_extra_to_install() -> None:
