@@ -7,10 +7,13 @@ print(result.answer, result.exit_code)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables.config import run_in_executor
 
 from llmchain_os.agent.events import Event
 from llmchain_os.agent.plan import Step
@@ -23,6 +26,11 @@ ApproveOption = bool | Callable[[Step, Decision], bool]
 
 class Chain(Runnable[ChainInput, Any]):
     """llmchain-os as a LangChain Runnable: ``invoke`` gives a ChainResult, ``stream`` Events.
+
+    ``ainvoke`` and ``astream`` run the same path in a worker thread, so the event loop is
+    never blocked (``astream`` hands each Event over as it happens); ``abatch`` (Runnable's,
+    over ``ainvoke``) runs requests concurrently, ``max_concurrency`` in the config bounds it.
+    Calls share the session: its model loads once.
 
     ``approve``: False (default) declines every step the policy would ask about; True approves
     ``write`` and ``remote`` steps like ``--yes``; a callable is asked for each such step.
@@ -53,7 +61,7 @@ class Chain(Runnable[ChainInput, Any]):
 
     def stream(
         self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Event]:
+    ) -> Generator[Event, None, None]:
         yield from self.session.handle(self._text(input), self.approve, self.dry_run, self.policy)
 
     def invoke(
@@ -61,3 +69,63 @@ class Chain(Runnable[ChainInput, Any]):
     ) -> ChainResult:
         events = list(self.stream(input, config))
         return ChainResult.from_events(self._text(input), events)
+
+    async def ainvoke(
+        self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> ChainResult:
+        return await run_in_executor(config, self.invoke, input, config)
+
+    async def astream(
+        self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Event]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Event | _End] = asyncio.Queue()
+        stop = threading.Event()  # set when the consumer leaves early: the thread stops too
+        pump = run_in_executor(config, self._pump, input, config, loop, queue, stop)
+        worker = asyncio.ensure_future(pump)  # the thread starts now, not when awaited
+        try:
+            while not isinstance(item := await queue.get(), _End):
+                yield item
+            if item.error is not None:
+                raise item.error
+            await worker
+        finally:
+            stop.set()
+
+    def _pump(
+        self,
+        input: ChainInput,
+        config: RunnableConfig | None,
+        loop: asyncio.AbstractEventLoop,
+        queue: asyncio.Queue[Event | _End],
+        stop: threading.Event,
+    ) -> None:
+        """In the worker thread: each Event to the loop's queue, then the end (or the error)."""
+        events = self.stream(input, config)
+        end = _End()
+        try:
+            for ev in events:
+                if stop.is_set() or not _put(loop, queue, ev):
+                    break
+        except Exception as exc:  # raised again in the consumer's task
+            end = _End(exc)
+        finally:
+            events.close()  # a step still running is stopped by its own finally
+        if not stop.is_set():
+            _put(loop, queue, end)
+
+
+class _End:
+    """The end of an astream: ``error`` is what the sync stream raised, if anything."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+
+
+def _put(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Event | _End], item: Any) -> bool:
+    """Hand ``item`` to the loop's queue; False once the loop has closed (nobody listens)."""
+    try:
+        loop.call_soon_threadsafe(queue.put_nowait, item)
+    except RuntimeError:
+        return False
+    return True

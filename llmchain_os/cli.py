@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llmchain_os import __version__
@@ -27,22 +27,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", metavar="GGUF", help="a GGUF model file (default: embedded)")
     parser.add_argument("--threads", type=int, metavar="N", help="llama.cpp threads")
     sub = parser.add_subparsers(dest="command")
+    from llmchain_os import batch_cli, completions, hosts_cli, mcp_cli, scripts_cli  # argparse only
+    from llmchain_os.run_cli import add_run_flags
+
     run = sub.add_parser("run", help="handle one request and exit")
     run.add_argument("request", nargs="+", help="what you want, in plain words")
-    run.add_argument("--json", action="store_true", help="print one JSON document")
-    run.add_argument("--yes", action="store_true", help="approve write and remote steps")
-    run.add_argument(
-        "--yes-destructive",
-        action="store_true",
-        help="also approve destructive and privileged steps",
-    )
-    run.add_argument("--dry-run", action="store_true", help="show the plan, run nothing")
+    add_run_flags(run, "print one JSON document")
+    batch_cli.add_parser(sub)
+    mcp_cli.add_parser(sub)
     cfg = sub.add_parser("config", help="show the configuration")
     cfg.add_argument("action", choices=["show", "path"])
     sub.add_parser("doctor", help="check the model, GPU offload, cloud endpoint and files")
     sub.add_parser("tools", help="list the tools")
-    from llmchain_os import hosts_cli, scripts_cli  # argparse only: cheap
-
     scripts_cli.add_parser(sub)
     hosts_cli.add_parser(sub)
     from llmchain_os import memory_cli  # argparse only: cheap
@@ -55,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--yes", action="store_true", help="remove without asking")
     undo = sub.add_parser("undo", help="restore what the last delete or overwrite removed")
     undo.add_argument("--list", action="store_true", help="list the trash instead")
+    completions.add_parser(sub)
     return parser
 
 
@@ -63,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     overrides = {"model_path": opts.model, "n_threads": opts.threads}
     if opts.command is None:
         return cmd_shell(overrides)
+    if opts.command in ("completions", "completion"):  # sourced at login: no config needed
+        return _reader_may_leave(lambda: cmd_completions(opts))
     from llmchain_os.config import ConfigError, load_settings
 
     try:
@@ -83,8 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
         return ExitCode.USAGE
+    return _reader_may_leave(lambda: int(COMMANDS[opts.command](opts, settings)))
+
+
+def _reader_may_leave(command: Callable[[], int]) -> int:
     try:
-        return int(COMMANDS[opts.command](opts, settings))
+        return command()
     except BrokenPipeError:  # `llmos run ... | head`: the reader left; that is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -104,35 +107,14 @@ def cmd_shell(overrides: dict[str, Any]) -> int:
 
 
 def cmd_run(opts: argparse.Namespace, settings: Settings) -> int:
-    from llmchain_os.api import ChainResult, Policy, Session, decline_all
-    from llmchain_os.terminal import ask_tty
+    from llmchain_os.api import Session
+    from llmchain_os.run_cli import run_one
 
     # argv bytes that are not UTF-8 reach us as surrogates: hand the bytes on, so the request
-    # check refuses them in one line, and keep a printable copy for the JSON.
+    # check refuses them in one line.
     raw = " ".join(opts.request).encode("utf-8", "surrogateescape")
-    text = raw.decode("utf-8", "replace")
-    policy = Policy(auto_write=opts.yes, auto_destructive=opts.yes_destructive)
     ask = sys.stdin.isatty() and not opts.json
-    approve = ask_tty if ask else decline_all
-    events = Session(settings).handle(raw, approve, opts.dry_run, policy)
-    renderer = None
-    if not opts.json:
-        from rich.console import Console
-
-        from llmchain_os.repl.render import Renderer
-
-        renderer = Renderer(Console())
-    seen: list[Any] = []
-    try:
-        for ev in events:
-            if renderer is not None:
-                renderer.render(ev)
-            seen.append(ev)
-    except KeyboardInterrupt:  # what ran so far is still reported; the exit says "interrupted"
-        result = ChainResult.from_events(text, seen)
-        result.error, result.exit_code = "interrupted (Ctrl-C)", ExitCode.INTERRUPTED
-    else:
-        result = ChainResult.from_events(text, seen)
+    result = run_one(Session(settings), raw, opts, ask)
     if opts.json:
         print(result.model_dump_json(indent=2))
     elif result.exit_code == ExitCode.INTERRUPTED:
@@ -263,7 +245,30 @@ def cmd_memory(opts: argparse.Namespace, settings: Settings) -> int:
     return run(opts, settings)
 
 
+def cmd_batch(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.batch_cli import cmd_batch as run
+
+    return run(opts, settings)
+
+
+def cmd_mcp(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.mcp_cli import cmd_mcp as run
+
+    return run(opts, settings)
+
+
+def cmd_completions(opts: argparse.Namespace, settings: Settings | None = None) -> int:
+    from llmchain_os.completions import script_for
+
+    print(script_for(opts.shell, build_parser()))
+    return 0
+
+
 COMMANDS: dict[str, Any] = {
+    "batch": cmd_batch,
+    "mcp": cmd_mcp,
+    "completions": cmd_completions,
+    "completion": cmd_completions,
     "hosts": cmd_hosts,
     "memory": cmd_memory,
     "scripts": cmd_scripts,

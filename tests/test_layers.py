@@ -24,9 +24,13 @@ SURFACE_MODULES = frozenset(
         "llmchain_os.memory_cli",
         "llmchain_os.terminal",
         "llmchain_os.chain",
+        "llmchain_os.run_cli",
+        "llmchain_os.batch_cli",
+        "llmchain_os.mcp_cli",
+        "llmchain_os.completions",
     }
 )
-SURFACE_PACKAGES = ("llmchain_os.repl",)
+SURFACE_PACKAGES = ("llmchain_os.repl", "llmchain_os.mcp")
 # What a surface may import besides the other surfaces (the package root is for __version__).
 BELOW_THE_SURFACE = frozenset(
     {

@@ -18,6 +18,9 @@ HEAVY = (
     "langchain_openai",
     "psutil",
     "chromadb",
+    "mcp",
+    "mcp_types",
+    "uvicorn",
 )
 
 
@@ -53,6 +56,12 @@ def _modules_after_main(*argv: str) -> set[str]:
 def test_help_does_not_import_memory() -> None:
     assert "chromadb" not in _modules_after_main("--help")
     assert "chromadb" not in _modules_after_main("memory", "--help")
+
+
+def test_help_and_completions_do_not_import_the_mcp_sdk() -> None:
+    for argv in (["--help"], ["mcp", "--help"], ["completions", "bash"]):
+        loaded = _modules_after_main(*argv)
+        assert not loaded & {"mcp", "mcp_types", "uvicorn", "starlette"}, argv
 
 
 @pytest.mark.model

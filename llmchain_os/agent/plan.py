@@ -60,7 +60,7 @@ class Plan(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     steps: list[Step]
-    source: str = "retrieval"  # retrieval | tools (model tool calls) | user (!cmd)
+    source: str = "retrieval"  # retrieval | tools (model tool calls) | user (!cmd) | mcp
     score: float = 1.0
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from llmchain_os.api.session import Session
@@ -20,6 +20,7 @@ class ToolInfo:
     risk: str  # fixed ("read"), or what it is worked out from ("from the command")
     arguments: tuple[str, ...]
     description: str
+    schema: dict[str, Any] = field(default_factory=dict, compare=False)  # of its arguments
 
 
 def list_tools(registry: ToolRegistry | None = None) -> list[ToolInfo]:
@@ -29,7 +30,9 @@ def list_tools(registry: ToolRegistry | None = None) -> list[ToolInfo]:
 
         registry = builtin_registry()
     return [
-        ToolInfo(t.name, t.risk_label, tuple(t.args_model.model_fields), t.description)
+        ToolInfo(
+            t.name, t.risk_label, tuple(t.args_model.model_fields), t.description, t.json_schema()
+        )
         for t in registry
     ]
 

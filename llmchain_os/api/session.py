@@ -271,14 +271,17 @@ class Session:
         approve: Approver = decline_all,
         dry_run: bool = False,
         policy: Policy | None = None,
+        origin: str = "",
     ) -> Iterator[Event]:
-        """Every surface enters here: plan, check, run, answer, as a stream of Events."""
+        """Every surface enters here: plan, check, run, answer, as a stream of Events.
+
+        ``origin`` prefixes the request in the audit log ("mcp: "), to say who asked."""
         try:
             request = clean_request(text)
         except RequestError as exc:
             yield Event(kind=EventKind.ERROR, text=str(exc), data={"exit_code": ExitCode.USAGE})
             return
-        executor = self._executor(approve, dry_run, policy, request.text)
+        executor = self._executor(approve, dry_run, policy, f"{origin}{request.text}")
         seen: list[Event] = []
         from llmchain_os.agent.pipeline import handle
 
@@ -351,12 +354,14 @@ class Session:
         request: str = "",
         dry_run: bool = False,
         why: str = "named",
+        source: str = "user",
     ) -> Iterator[Event]:
-        """One tool call the user named outright (``llmos jobs rm``): still through the
-        policy and into the audit log, like any planned step."""
+        """One tool call named outright: still through the policy and into the audit log,
+        like any planned step. ``source`` "user": the person named it (``llmos jobs rm``),
+        so a command runs as their own; "mcp": another program did, so it is confined."""
         executor = self._executor(approve, dry_run, policy, request)
         step = Step(tool=tool, args=args, risk=self.registry.risk_of(tool, args), why=why)
-        yield from executor.execute(Plan(steps=[step], source="user"))
+        yield from executor.execute(Plan(steps=[step], source=source))
 
     def run_command(self, command: str, approve: Approver = decline_all) -> Iterator[Event]:
         """``!cmd`` in the shell: the user's own command line, still through the policy."""
