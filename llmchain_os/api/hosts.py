@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmchain_os.api.session import confirmed
+from llmchain_os.errors import ToolError
 from llmchain_os.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def add_host(
     host = parse_host(name, fields, "llmos hosts add")
     inventory = load_inventory()
     inventory.add(host, replace=replace)
-    save_inventory(inventory)
+    _logged("add_host", {"name": name, "address": address}, lambda: save_inventory(inventory))
     return host
 
 
@@ -70,7 +71,7 @@ def remove_host(name: str) -> Host:
 
     inventory = load_inventory()
     host = inventory.remove(name)
-    save_inventory(inventory)
+    _logged("remove_host", {"name": name}, lambda: save_inventory(inventory))
     return host
 
 
@@ -105,7 +106,8 @@ def import_hosts(source: str, path: str | None = None, replace: bool = False) ->
     hosts = from_ssh_config(where) if source == "ssh" else from_ansible(where)
     inventory = load_inventory()
     added, replaced = inventory.merge(hosts, replace=replace)
-    save_inventory(inventory)
+    args = {"source": source, "path": str(where), "added": added, "replaced": replaced}
+    _logged("import_hosts", args, lambda: save_inventory(inventory))
     return ImportReport(where, added, replaced, len(hosts))
 
 
@@ -162,5 +164,20 @@ def trust_host(
             )
         if not confirmed(ask, offer.question()):
             return "Not trusted.", ExitCode.DECLINED
-    path = record_host_key(offer)
+    args = {"name": name, "key": f"{offer.key_type} {offer.fingerprint}"}
+    path = _logged("trust_host", args, lambda: record_host_key(offer))
     return f"Trusted {name}: {offer.key_type} {offer.fingerprint} recorded in {path}.", 0
+
+
+T = TypeVar("T")
+
+
+def _logged(tool: str, args: dict[str, Any], change: Callable[[], T]) -> T:
+    """A change of the inventory or the trusted keys, in the audit log like any step (a
+    ``started`` entry first: if it cannot be written, nothing changes)."""
+    from llmchain_os.safety.audit import AuditError, logged_action
+
+    try:
+        return logged_action(tool, args, change, request=f"hosts {tool.split('_')[0]}")
+    except AuditError as exc:
+        raise ToolError(f"Nothing changed: {exc}") from exc

@@ -9,6 +9,7 @@ import pytest
 from llmchain_os.cli import main
 from llmchain_os.exitcodes import ExitCode
 from llmchain_os.remote.inventory import Inventory, load_inventory
+from llmchain_os.safety.audit import AuditLog
 from tests.remote.sshd import SSHDHost
 
 
@@ -24,6 +25,10 @@ def test_add_list_rm(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["hosts", "rm", "web-01"]) == 0
     assert main(["hosts", "rm", "web-01"]) == ExitCode.STEP_FAILED
     assert len(load_inventory()) == 0
+    # each change of the inventory is in the audit log, the refused ones not as done
+    entries = AuditLog().read().entries
+    done = [(e.tool, e.status) for e in entries if e.status != "started"]
+    assert done == [("add_host", "done"), ("remove_host", "done")]
 
 
 def test_import_ssh_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,6 +54,8 @@ def test_check_and_trust(
     assert main(["hosts", "trust", "web-02"]) == ExitCode.DECLINED  # no terminal: not asked
     assert main(["hosts", "trust", "web-02", "--yes"]) == 0
     assert "SHA256:" in capsys.readouterr().out
+    trusted = [e for e in AuditLog().read().entries if e.tool == "trust_host"]
+    assert trusted[-1].status == "done" and "SHA256:" in trusted[-1].args["key"]
     assert main(["hosts", "check", "web-01,web-02"]) == 0
 
 
