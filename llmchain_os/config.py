@@ -53,6 +53,11 @@ class Settings(BaseModel):
         default=False,
         description="Run `!cmd` typed in the shell confined like every other step.",
     )
+    index_programs: bool = Field(
+        default=True,
+        description="Index this machine's programs by their manuals, in the background on "
+        "first need, to name the ones that may do what an unsure request asks.",
+    )
     max_steps: int = Field(default=6, ge=1, le=50)
     min_score: float = Field(default=0.3, ge=0, le=1, description="Retrieval score below = unsure.")
     memory: bool = Field(default=True, description="Record requests in memory; recall them.")

@@ -34,6 +34,8 @@ def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_cache: 
         monkeypatch.setenv(name, str(path))
     monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
     monkeypatch.setenv("LLMOS_THREADS", "1")
+    # no background index builds from every test (tests/knowledge builds one on purpose)
+    monkeypatch.setenv("LLMOS_INDEX_PROGRAMS", "0")
     return tmp_path
 
 

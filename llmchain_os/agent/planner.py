@@ -46,8 +46,12 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from llmchain_os.agent.compose import Composer
+    from llmchain_os.knowledge.program_index import ProgramIndex
 
 NONE_LABEL = "_none"
+# Tools whose words match within this of the best are ordered by meaning (embeddings).
+RERANK = 0.25
+PROGRAM_SCORE = 0.5  # a program's summary this near the request is worth naming when unsure
 PROCESS_WORD = re.compile(r"\b(?:process(?:es)?|pids?|programs?|daemons?)\b", re.I)
 
 
@@ -88,6 +92,7 @@ class RetrievalPlanner:
         index: ToolIndex | None = None,
         composer: Composer | None = None,
         load_model: Callable[[], BaseChatModel | None] | None = None,
+        programs: Callable[[], ProgramIndex | None] | None = None,
     ) -> None:
         self.registry = registry
         self.command = registry.by_role(Role.COMMAND)
@@ -96,6 +101,8 @@ class RetrievalPlanner:
         # the model is loaded only when a request needs it (a tie between tools, an
         # argument to choose): most plans are made by retrieval and the cards alone
         self._load_model = load_model
+        # this machine's programs by their manuals' summaries, for an "unsure" answer
+        self.programs = programs
         self.min_score = min_score
         self.margin = margin
         self.max_steps = max_steps
@@ -321,8 +328,11 @@ class RetrievalPlanner:
             maybe = " Maybe: " + ", ".join(f"`!{c}`" for c in tried) + "." if tried else ""
             raise Unsure(
                 f"I'm not sure what to do with {clause!r}. Closest tools: {_fmt(ranked[:3])}."
-                f"{maybe} Try rephrasing, name a path or process, or run a command with !"
+                f"{maybe}{self._programs_hint(clause)} Try rephrasing, name a path or "
+                "process, or run a command with !"
             )
+        tools = self._by_meaning(tools, clause)  # top is a tool here: "unsure" was said above
+        top = tools[0]
         close = self._fitting([m for m in tools[:3] if m.score >= top.score - self.margin], clause)
         if len(close) > 1 and self.model is not None:
             name = self._ask_choice(clause, close, outcome)
@@ -334,6 +344,20 @@ class RetrievalPlanner:
             return self.registry.get(close[0].tool), why
         fit = self._check_fit(clause, top.tool)
         return self.registry.get(top.tool), f"closest example: {top.example!r}{fit}"
+
+    def _by_meaning(self, tools: list[Match], clause: str) -> list[Match]:
+        """The tools whose words match nearly as well as the best (within ``RERANK``), in
+        the order of how near their examples are in meaning (embeddings); the rest after.
+        Shared words alone took "the largest files in my home folder" for a folder's size."""
+        if self.composer is None or len(tools) < 2:
+            return tools
+        near = [m for m in tools[:4] if m.score >= tools[0].score - RERANK]
+        fits = {m.tool: self.composer.tool_fit(clause, m.tool) for m in near}
+        ranked = sorted(near, key=lambda m: fits[m.tool], reverse=True)
+        # the nearest in meaning leads by more than the tie margin: meaning broke the tie
+        lead = tools[0].score + self.margin + 0.001
+        lifted = [Match(m.tool, max(m.score, lead), m.example) for m in ranked[:1]]
+        return lifted + [m for m in tools if m.tool != ranked[0].tool]
 
     def _claimed(self, stage: Stage, clause: str) -> tuple[Tool, str] | None:
         """The first tool whose card claims the clause at ``stage``, with why."""
@@ -376,8 +400,20 @@ class RetrievalPlanner:
         maybe = " Maybe: " + ", ".join(f"`!{c}`" for c in tried) if tried else ""
         raise Unsure(
             f"I'm not sure what to do with {clause!r}: the nearest tool, {tool}, does not fit "
-            f"it ({fit:.2f}).{maybe} Try rephrasing, or run a command with !"
+            f"it ({fit:.2f}).{maybe}{self._programs_hint(clause)} Try rephrasing, or run a "
+            "command with !"
         )
+
+    def _programs_hint(self, clause: str) -> str:
+        """The installed programs whose manuals' summaries are nearest the clause, as a lead
+        for the person (never run): " Programs here that may do it: lsblk (list block
+        devices)". Empty while the index is not built, or when nothing is near."""
+        index = self.programs() if self.programs is not None else None
+        hits = [h for h in index.search(clause, 3) if h.score >= PROGRAM_SCORE] if index else []
+        if not hits:
+            return ""
+        listed = "; ".join(f"{h.name} ({h.summary})" for h in hits)
+        return f" Programs here that may do it, by their manuals: {listed}."
 
     def _compose(self, clause: str, outcome: PlanOutcome) -> str:
         """A command from the nearest of the team's examples, when one fits better than any

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from llmchain_os.agent.compose import Composer
     from llmchain_os.agent.pipeline import Parts
     from llmchain_os.agent.planner import RetrievalPlanner
+    from llmchain_os.knowledge.program_index import ProgramIndex
 
 
 class ChainResult(BaseModel):
@@ -114,6 +115,8 @@ class Session:
         self._lock = threading.Lock()
         self._loader: threading.Thread | None = None
         self._audit: AuditLog | None = None
+        self._programs: ProgramIndex | None = None
+        self._index_started = False
         self.composer_error = ""  # why open requests are not composed here ("" when they are)
         self.last_request_id: str | None = None  # its history entry in memory, for /good, /bad
 
@@ -226,11 +229,31 @@ class Session:
                 self.registry,
                 world=LiveWorld(hosts=inventory_words),
                 load_model=self._model_or_none,
+                programs=self.programs,
                 min_score=self.settings.min_score,
                 max_steps=self.settings.max_steps,
                 composer=self.composer(),
             )
         return self._planner
+
+    def programs(self) -> ProgramIndex | None:
+        """This machine's programs indexed by their manuals, once built; the first call that
+        finds none starts the build in a process of its own (``index_programs``)."""
+        if not self.settings.index_programs:
+            return None
+        if self._programs is None:
+            from llmchain_os.knowledge.embed import EmbeddingError, shared_embedder
+            from llmchain_os.knowledge.program_index import saved_index, start_build
+            from llmchain_os.paths import cache_dir
+
+            try:
+                self._programs = saved_index(cache_dir(), shared_embedder())
+                if self._programs is None and not self._index_started:
+                    self._index_started = start_build(cache_dir()) or True
+            except (EmbeddingError, OSError) as exc:
+                logging.getLogger(__name__).warning("no program index: %s", exc)
+                self._index_started = True
+        return self._programs
 
     def composer(self) -> Composer | None:
         """Commands composed from the team's examples for requests no tool fits; None (and

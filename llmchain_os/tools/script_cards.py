@@ -86,6 +86,20 @@ def _run_claim(c: Clause) -> str | None:
     return None
 
 
+SHOW_SAVED = re.compile(
+    r"^(?:please\s+)?(?:show|display|print|cat|view|open|read)\s+(?:me\s+)?(?:the\s+|my\s+)?"
+    r"(?:saved\s+)?(?:script\s+([a-z0-9][a-z0-9-]{0,39})|([a-z0-9][a-z0-9-]{0,39})\s+script)\W*$",
+    re.I,
+)
+
+
+def _show_claim(c: Clause) -> str | None:
+    """ "show me the greet script": a saved script by its name, never a file or a listing."""
+    m = SHOW_SAVED.match(c.text.strip())
+    name = (m.group(1) or m.group(2)).lower() if m else None
+    return "the request names a saved script to show" if name in c.world.saved_scripts() else None
+
+
 def _by_name(c: Clause) -> dict[str, Any]:
     name = saved_named(c)
     return {"name": name} if name else {}
@@ -122,7 +136,7 @@ def _remove_job(c: Clause) -> dict[str, Any]:
 
 
 RUN = Card(extract=_by_name, claim=_run_claim, stage=Stage.FIRST, rank=2, role=Role.RUN_SCRIPT)
-SHOW = Card(extract=_by_name)
+SHOW = Card(extract=_by_name, claim=_show_claim, stage=Stage.FIRST, rank=3)
 SAVE = Card(role=Role.SAVE_SCRIPT, never_invent=frozenset({"name", "text"}))
 SCHEDULE = Card(
     extract=_schedule,

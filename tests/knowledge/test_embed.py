@@ -10,7 +10,12 @@ import pytest
 from llmchain_os.knowledge import manpages
 from llmchain_os.knowledge.embed import Embedder, EmbeddingError, ModelFiles, model_files
 from llmchain_os.knowledge.manpages import ProgramDoc
-from llmchain_os.knowledge.program_index import BackgroundIndex, ProgramIndex
+from llmchain_os.knowledge.program_index import (
+    ProgramIndex,
+    build_saved,
+    saved_index,
+    start_build,
+)
 
 DOCS = [
     ProgramDoc("df", "1", "report file system space usage"),
@@ -100,26 +105,59 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_the_background_index_builds_off_the_request_path(
+SMALL_PATH = ("kill", "df", "uptime", "lsblk", "who", "sort")
+
+
+def _small_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...]) -> Path:
+    """A PATH of a few real programs (links), so the index is built over their real manuals."""
+    import shutil
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name in names:
+        if (found := shutil.which(name)) is not None and not (bin_dir / name).exists():
+            (bin_dir / name).symlink_to(found)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    return bin_dir
+
+
+def test_the_saved_index_is_read_back_until_paths_programs_change(
     embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(manpages, "whatis_lines", lambda: DOCS)
-    background = BackgroundIndex(embedder, tmp_path)
+    if not manpages.whatis_lines():
+        pytest.skip("no whatis database on this machine")
+    bin_dir = _small_path(tmp_path, monkeypatch, SMALL_PATH)
+    cache = tmp_path / "cache"
 
-    index = background.wait(timeout=60)
+    assert saved_index(cache, embedder) is None  # nothing built yet
+    built = build_saved(cache, embedder)
+    again = saved_index(cache, embedder)
 
-    assert index is not None and background.error == ""
-    assert index.search("send a signal to process 42")[0].name == "kill"
+    assert built is not None and again is not None
+    assert [d.name for d in again.docs] == [d.name for d in built.docs]
+    assert again.search("list the block devices and partitions")[0].name == "lsblk"
+    (bin_dir / "newprog").symlink_to(bin_dir / "sort")  # a program more on PATH
+    assert saved_index(cache, embedder) is None  # stale: built again on next need
 
 
-def test_without_whatis_the_background_index_says_so(
+def test_the_build_runs_in_a_detached_process_once(
     embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(manpages, "whatis_lines", lambda: [])
-    background = BackgroundIndex(embedder, tmp_path)
+    import time
 
-    assert background.wait(timeout=60) is None
-    assert "no whatis database" in background.error
+    if not manpages.whatis_lines():
+        pytest.skip("no whatis database on this machine")
+    _small_path(tmp_path, monkeypatch, SMALL_PATH)
+    cache = tmp_path / "cache"
+
+    assert start_build(cache) is True
+    assert start_build(cache) is False  # one build at a time
+    deadline = time.monotonic() + 120
+    while (cache / "programs.lock").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    index = saved_index(cache, embedder)
+    assert index is not None and "who" in {d.name for d in index.docs}
 
 
 def test_the_model_loads_with_no_network_at_all(tmp_path: Path) -> None:
@@ -137,3 +175,25 @@ def test_the_model_loads_with_no_network_at_all(tmp_path: Path) -> None:
 
     assert getattr(result, "exit_code", None) == 0, result
     assert "(1, 384)" in getattr(result, "stdout", "")
+
+
+def test_an_unsure_answer_names_programs_by_their_manuals(
+    embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmchain_os.agent.planner import RetrievalPlanner
+    from llmchain_os.agent.request import Request
+    from llmchain_os.reading.world import FixedWorld
+    from llmchain_os.tools.explain import explain_command
+    from llmchain_os.tools.registry import ToolRegistry
+
+    if not manpages.whatis_lines():
+        pytest.skip("no whatis database on this machine")
+    _small_path(tmp_path, monkeypatch, SMALL_PATH)
+    index = build_saved(tmp_path / "cache", embedder)
+    tools = ToolRegistry([explain_command])  # nothing near: the planner is unsure
+    planner = RetrievalPlanner(tools, world=FixedWorld(), programs=lambda: index)
+
+    outcome = planner.plan(Request("show me the block devices and their partitions"))
+
+    assert outcome.plan is None
+    assert "Programs here that may do it, by their manuals: lsblk (" in (outcome.unsure or "")
