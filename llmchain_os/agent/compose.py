@@ -19,12 +19,15 @@ import shlex
 import shutil
 import tomllib
 from dataclasses import dataclass
+from difflib import get_close_matches
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from llmchain_os.agent.retrieval import WORD
 from llmchain_os.agent.slots import Slots, read_slots
 from llmchain_os.reading.paths import FILE_WORD
+from llmchain_os.reading.words import STOP
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,6 +50,7 @@ MARGIN = 0.03  # an example must beat the nearest tool example by this much
 # A tool chosen by word overlap must be this near in meaning (its own examples, cosine).
 TOOL_FLOOR = 0.55
 SUGGEST_SCORE = 0.45  # an example this near is worth offering as a `!cmd` when unsure
+SPELLING = 0.8  # how alike a misspelt word and a known one must be (difflib ratio)
 PROGRAM = re.compile(r"(?:^|[|;&]\s*)([\w.+-]+)")
 
 
@@ -115,9 +119,33 @@ class Composer:
         masked_phrasings = [masked(p) for p in self._phrasings]
         self.vectors = cached_vectors("commands", masked_phrasings, embedder, cache)
         self._tool_of = [t for t, requests in (tools or {}).items() for _ in requests]
-        tool_texts = [masked(r) for requests in (tools or {}).values() for r in requests]
-        self.tool_vectors = cached_vectors("tools", tool_texts, embedder, cache)
+        self._tool_texts = [masked(r) for requests in (tools or {}).values() for r in requests]
+        self.tool_vectors = cached_vectors("tools", self._tool_texts, embedder, cache)
         self._last: tuple[str, Slots, NDArray[np.float32] | None] = ("", Slots(), None)
+
+    @cached_property
+    def _words(self) -> tuple[frozenset[str], list[str]]:
+        """Every word of the examples and the tools' examples, and the longer ones sorted
+        (what a misspelt word of a request may be corrected to)."""
+        words = {w for p in self._phrasings for w in WORD.findall(p.lower())}
+        words |= {w for t in self._tool_texts for w in WORD.findall(t.lower())}
+        return frozenset(words), sorted(w for w in words if len(w) >= 4)
+
+    def _spelled(self, text: str) -> str:
+        """The text with each word the examples do not know replaced by the known word it
+        nearly spells ("hostnme" -> "hostname", "uptiem" -> "uptime"): the sentence model
+        reads a typo as another word, the examples' words it knows. Only for embedding;
+        operands are read from the request as typed."""
+        known, long_words = self._words
+
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            if len(word) < 4 or word.lower() in known or word.lower() in STOP:
+                return word
+            close = get_close_matches(word.lower(), long_words, n=1, cutoff=SPELLING)
+            return close[0] if close else word
+
+        return re.sub(r"[A-Za-z]+", fix, text)
 
     @cached_property
     def _changes(self) -> list[bool]:
@@ -130,7 +158,9 @@ class Composer:
         route, fit and suggest share them."""
         if self._last[0] != text:
             read = read_slots(text)
-            both = self.embedder.embed([as_sample(text, read.pattern), masked(text)])
+            both = self.embedder.embed(
+                [self._spelled(as_sample(text, read.pattern)), self._spelled(masked(text))]
+            )
             self._last = (text, read, both)
         _, slots, vectors = self._last
         assert vectors is not None

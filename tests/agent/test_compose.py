@@ -159,3 +159,23 @@ def test_a_folder_default_never_becomes_part_of_a_name() -> None:
     assert fill("mkdir -p -- {NEW}", read_slots("make a folder called archive")) == (
         "mkdir -p -- archive"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelled"),
+    [
+        ("whats my hostnme", "whats my hostname"),
+        ("uptiem?", "uptime?"),
+        ("fils in a folder", "files in a folder"),
+    ],
+)
+def test_a_misspelt_word_is_read_as_the_known_word_it_nearly_spells(
+    composer: Composer, typed: str, spelled: str
+) -> None:
+    assert composer._spelled(typed) == spelled
+    assert composer._spelled("is nginx running") == "is nginx running"  # a name is kept
+
+
+def test_a_typo_no_longer_hides_the_command(composer: Composer, here: Path) -> None:
+    found, _, _ = composer.route("whats my hostnme")
+    assert found and found[0].command == "hostname"
