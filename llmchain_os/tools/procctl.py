@@ -16,7 +16,8 @@ from llmchain_os.errors import ToolError
 from llmchain_os.reading.operands import PID, names_in
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import ToolOutput, tool
-from llmchain_os.tools.card import Card, Clause, Stage, Unclear
+from llmchain_os.tools.card import Card, Clause, Stage
+from llmchain_os.tools.process_cards import pid_by_name
 from llmchain_os.tools.processes import protected_pids
 
 SETTLE_S = 2.0  # how long a signal gets to show in the process's state
@@ -113,33 +114,15 @@ def _claim(verb: str) -> Callable[[Clause], str | None]:
     return claim
 
 
-def _pid_by_name(verb: str) -> Callable[[Clause, dict[str, Any]], dict[str, list[Any]] | None]:
-    def choices(c: Clause, args: dict[str, Any]) -> dict[str, list[Any]] | None:
-        if "pid" in args:
-            return None
-        for name in names_in(c.text, c.world.running_names()):
-            pids = c.world.pids_named(name)
-            if len(pids) == 1:
-                return {"pid": pids}
-            if pids:
-                listed = ", ".join(map(str, pids[:10]))
-                raise Unclear(
-                    f"{len(pids)} processes are named {name!r} (pids {listed}); say which pid"
-                )
-        raise Unclear(
-            f"Which process should I {verb}? Say its pid or the name of a running process"
-        )
-
-    return choices
-
-
 def _card(verb: str, **extra: Any) -> Card:
     return Card(
         extract=_pid_args(verb),
         claim=_claim(verb),
         stage=Stage.ORDER,
         rank=1,
-        choices=_pid_by_name(verb),
+        choices=pid_by_name(
+            f"Which process should I {verb}? Say its pid or the name of a running process"
+        ),
         about_files=False,
         **extra,
     )

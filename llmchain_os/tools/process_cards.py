@@ -9,7 +9,7 @@ from typing import Any
 
 from llmchain_os.reading.operands import PID, find_limit, find_process, names_in, similar_names
 from llmchain_os.reading.words import STOP
-from llmchain_os.tools.card import Card, Clause, Stage, Unclear
+from llmchain_os.tools.card import Card, Choices, Clause, Stage, Unclear
 
 # Nouns that name the resource outright beat adjectives that only hint at it.
 MEMORY_NOUNS = re.compile(r"\b(memory|mem|ram|rss|swap)\b", re.I)
@@ -128,24 +128,34 @@ def _kill_claim(c: Clause) -> str | None:
     return "the request asks to stop a process"
 
 
-def _pid_by_name(c: Clause, args: dict[str, Any]) -> dict[str, list[Any]] | None:
-    """ "kill the stuckjob process": the pid when exactly one running process has a name
-    the request states; otherwise unsure, listing the pids to choose from."""
-    if "pid" in args:
-        return None
-    for name in names_in(c.text, c.world.running_names()):
-        pids = c.world.pids_named(name)
-        if len(pids) == 1:
-            return {"pid": pids}
-        if pids:
-            listed = ", ".join(map(str, pids[:10]))
-            raise Unclear(
-                f"{len(pids)} processes are named {name!r} (pids {listed}); say which pid"
-            )
-    raise Unclear(
+def pid_by_name(missing: str) -> Choices:
+    """The ``choices`` of a tool that acts on one process: the pid when exactly one running
+    process has a name the request states ("kill the stuckjob process"); unsure otherwise,
+    listing the pids to choose from, or saying ``missing``."""
+
+    def choices(c: Clause, args: dict[str, Any]) -> dict[str, list[Any]] | None:
+        if "pid" in args:
+            return None
+        for name in names_in(c.text, c.world.running_names()):
+            pids = c.world.pids_named(name)
+            if len(pids) == 1:
+                return {"pid": pids}
+            if pids:
+                listed = ", ".join(map(str, pids[:10]))
+                raise Unclear(
+                    f"{len(pids)} processes are named {name!r} (pids {listed}); say which pid"
+                )
+        raise Unclear(missing)
+
+    return choices
+
+
+KILL = Card(
+    extract=_kill,
+    claim=_kill_claim,
+    stage=Stage.ORDER,
+    choices=pid_by_name(
         "I would use kill_process, but the request names no pid or running process "
         "(ask 'is NAME running' to check)"
-    )
-
-
-KILL = Card(extract=_kill, claim=_kill_claim, stage=Stage.ORDER, choices=_pid_by_name)
+    ),
+)
