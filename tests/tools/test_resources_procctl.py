@@ -104,3 +104,25 @@ def test_plain_requests_plan_the_acting_tools(
 def test_a_renice_without_a_niceness_is_unsure_not_invented() -> None:
     outcome = RetrievalPlanner(builtin_registry(), world=FixedWorld()).plan(Request("renice 4242"))
     assert outcome.plan is None and "niceness" in (outcome.unsure or "")
+
+
+def test_a_declined_renice_or_suspend_leaves_the_process_as_it_was(
+    sleeper: psutil.Process,
+) -> None:
+    from llmchain_os.agent.executor import Executor, decline_all
+    from llmchain_os.agent.plan import Plan, Step, StepStatus
+    from llmchain_os.agent.policy import Policy
+
+    before = (sleeper.nice(), sleeper.status())
+    steps = [
+        Step(tool="renice_process", args={"pid": sleeper.pid, "niceness": 15}),
+        Step(tool="suspend_process", args={"pid": sleeper.pid}),
+    ]
+    statuses = []
+    for step in steps:  # one request each, both declined
+        executor = Executor(builtin_registry(), Policy(), decline_all)
+        list(executor.execute(Plan(steps=[step])))
+        statuses += [r.status for r in executor.records]
+
+    assert statuses == [StepStatus.DECLINED, StepStatus.DECLINED]
+    assert (sleeper.nice(), sleeper.status()) == before
