@@ -95,18 +95,9 @@ def _executable(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
-
-
-def _tool(name: str) -> str | None:
-    """man's own programs, from PATH or the system's folders (a PATH of a few folders
-    still has its manuals read)."""
-    return shutil.which(name) or shutil.which(name, path=SYSTEM_PATH)
-
-
 def whatis_lines(on_path: dict[str, Path] | None = None) -> list[ProgramDoc]:
     """The whatis summary of every program on PATH that has one in sections 1 or 8."""
-    apropos = _tool("apropos")
+    apropos = shutil.which("apropos")
     if apropos is None:
         return []
     try:
@@ -133,7 +124,7 @@ def whatis_lines(on_path: dict[str, Path] | None = None) -> list[ProgramDoc]:
 
 def read_manpage(name: str) -> ManPage | None:
     """``name``'s manual page, parsed; None when it has none (or ``man`` is missing)."""
-    man = _tool("man")
+    man = shutil.which("man")
     if man is None or not re.fullmatch(r"[\w.+-]+", name):
         return None
     try:
@@ -257,11 +248,11 @@ def _flags(head: str) -> tuple[tuple[str, ...], str]:
 def missing_docs() -> list[str]:
     """What this machine lacks for grounding commands in its manuals, in words."""
     gaps = []
-    if _tool("man") is None:
+    if shutil.which("man") is None:
         gaps.append("no `man` program: commands are composed without their manuals")
     elif read_manpage("ls") is None:
         gaps.append("no man pages installed (minimal images strip them)")
-    if _tool("apropos") is None or not whatis_lines({"ls": Path("/bin/ls")}):
+    if shutil.which("apropos") is None or not whatis_lines({"ls": Path("/bin/ls")}):
         gaps.append("no whatis database (`mandb` builds it): programs are found by name only")
     return gaps
 

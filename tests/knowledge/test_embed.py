@@ -105,7 +105,8 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-SMALL_PATH = ("kill", "df", "uptime", "lsblk", "who", "sort")
+# a few programs, and man's own (apropos, man) to read their manuals with
+SMALL_PATH = ("kill", "df", "uptime", "lsblk", "who", "sort", "apropos", "man")
 
 
 def _small_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...]) -> Path:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from llmchain_os.knowledge import manpages
 from llmchain_os.knowledge.manpages import (
     missing_docs,
     parse_page,
@@ -94,8 +93,7 @@ def test_an_option_described_on_its_own_line_and_a_wrapped_one_parse() -> None:
 def test_without_man_it_says_what_is_missing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))  # no man, no apropos, here
-    monkeypatch.setattr(manpages, "SYSTEM_PATH", str(tmp_path))  # nor in the system's folders
+    monkeypatch.setenv("PATH", str(tmp_path))  # no man, no apropos
 
     gaps = missing_docs()
 
