@@ -362,7 +362,13 @@ class RetrievalPlanner:
     def _claimed(self, stage: Stage, clause: str) -> tuple[Tool, str] | None:
         """The first tool whose card claims the clause at ``stage``, with why."""
         claimants = sorted(
-            (t for t in self.registry if t.card.claim is not None and t.card.stage is stage),
+            (
+                t
+                for t in self.registry
+                if t.card.claim is not None
+                and t.card.stage is stage
+                and self._offered(t.name, clause)  # a file named: not for a process tool
+            ),
             key=lambda t: t.card.rank,
         )
         for tool in claimants:

@@ -170,6 +170,7 @@ CONNECTIONS = Card(
     stage=Stage.ORDER,
     rank=3,
     needs=NOT_AN_ORDER,
+    about_files=False,  # "does config.ini say anything about port" is about the file
 )
 
 
@@ -287,7 +288,10 @@ def _interfaces_claim(c: Clause) -> str | None:
     return None
 
 
-@tool(risk=Risk.READ, card=Card(claim=_interfaces_claim, stage=Stage.ORDER, rank=3))
+@tool(
+    risk=Risk.READ,
+    card=Card(claim=_interfaces_claim, stage=Stage.ORDER, rank=3, about_files=False),
+)
 def network_interfaces(sample_s: Annotated[float, Field(ge=0.1, le=10)] = 1.0) -> Interfaces:
     """Network interfaces: state, addresses, speed, and bytes in and out per second."""
     before = psutil.net_io_counters(pernic=True)

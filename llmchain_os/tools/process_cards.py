@@ -24,6 +24,13 @@ KILL_INTENT = re.compile(
 )
 FORCE = re.compile(r"\b(?:force\w*|sigkill|hard)\b|-9\b", re.I)
 BULK = re.compile(r"\b(?:all|every|each|any)\b", re.I)
+# Words that make a running process's name in a request about that process ("how much memory
+# is postgres using"), not an ordinary word ("the line that sets the timeout").
+PROCESS_CONTEXT = re.compile(
+    r"\b(?:process(?:es)?|pids?|running|runs|daemons?|services?|using|uses|used|memory|mem|"
+    r"cpu|ram|started|alive|status|details?|info|threads?|instances?|copies|doing|hung|stuck)\b",
+    re.I,
+)
 RUNNING_QUESTION = re.compile(
     r"^\s*(?:is|are)\s+(?:the\s+|a\s+)?(?P<name>[\w.\-:]+)\s+(?:process\s+|service\s+|"
     r"daemon\s+)?(?:still\s+)?(?:running|alive|up)\b",
@@ -78,7 +85,7 @@ def _names_process(c: Clause) -> str | None:
         return "the request names a pid"
     names = {n for n in c.world.running_names() if len(n) >= 3 and n.lower() not in c.common}
     found = find_process(c.text, names)
-    if found:
+    if found and PROCESS_CONTEXT.search(c.text):  # "timeout" alone is not the timeout process
         return f"the request names the running process {found['name']!r}"
     name = asked_if_running(c.text)
     if name is not None and name.lower() not in VAGUE and not _similar(c):

@@ -39,10 +39,12 @@ COMMAND = (
     re.compile(r"\bprocess(?:es)?\s+(?:matching|containing|mentioning)\s+(?P<c>[^\s?,;]+)", re.I),
 )
 # Retrieval offers the tool only to a request that says whose processes, or what they run.
+# Offered for a word about whose or which processes, and never for a question about files.
 NEEDS = re.compile(
+    r"^(?!.*\b(?:files?|folders?|director(?:y|ies))\b).*?(?:"
     r"\b(?:users?|uid|owned|run|started|belong\w*|command[\s-]?lines?|cmdlines?|arguments?|"
-    r"matching|containing|mention\w*)\b|'s\s+(?:processes|programs|jobs)\b",
-    re.I,
+    r"matching|containing|mention\w*)\b|'s\s+(?:processes|programs|jobs)\b)",
+    re.I | re.S,
 )
 COMMAND_WORD = re.compile(r"\b(?:command[\s-]?lines?|cmdlines?|matching|containing|mention)", re.I)
 
@@ -137,7 +139,10 @@ def _extract(c: Clause) -> dict[str, Any]:
 
 
 def _claim(c: Clause) -> str | None:
-    """A user that exists here, or a piece of command line, stated as what to look for."""
+    """A user that exists here, or a piece of command line, stated as what to look for;
+    never a question about files ("the files owned by www-data")."""
+    if FILES.search(c.text):
+        return None
     if _command_named(c.text) is not None:
         return "the request asks for processes by their command line"
     user = _user_named(c.text)
@@ -148,6 +153,9 @@ def _claim(c: Clause) -> str | None:
             raise Unclear(f"There is no user named {user!r} on this machine")
         return None  # "processes of nginx" names a process, not a user
     return f"the request asks for the processes of the user {user}"
+
+
+FILES = re.compile(r"\b(?:files?|folders?|director(?:y|ies)|owned)\b", re.I)
 
 
 CARD = Card(

@@ -217,3 +217,27 @@ def test_no_other_tools_examples_name_a_daemon() -> None:
         if DAEMONS & set(example.lower().split())
     }
     assert found == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "find the line in settings.conf that sets the timeout",  # a process named timeout runs
+        "how many unique IP addresses show up in access.log",  # about a file, not the NICs
+        "does config.ini say anything about port?",  # about a file, not the sockets
+        "find the files in here that are owned by www-data",  # files, not processes
+    ],
+)
+def test_a_process_or_network_tool_does_not_claim_a_question_about_files(text: str) -> None:
+    from llmchain_os.api import Session
+
+    planner = Session().planner()  # as the shell plans: with meaning (embeddings) too
+    planner.world = FixedWorld({"timeout": [77], "bash": [1]})
+    outcome = planner.plan(Request(text))
+    tools = {s.tool for s in outcome.plan.steps} if outcome.plan else set()
+    assert not tools & {
+        "process_info",
+        "network_interfaces",
+        "network_connections",
+        "find_processes",
+    }, outcome.plan
