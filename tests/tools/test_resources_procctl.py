@@ -113,7 +113,7 @@ def test_a_declined_renice_or_suspend_leaves_the_process_as_it_was(
     from llmchain_os.agent.plan import Plan, Step, StepStatus
     from llmchain_os.agent.policy import Policy
 
-    before = (sleeper.nice(), sleeper.status())
+    before = sleeper.nice()  # its status is 'running' for a moment after it starts
     steps = [
         Step(tool="renice_process", args={"pid": sleeper.pid, "niceness": 15}),
         Step(tool="suspend_process", args={"pid": sleeper.pid}),
@@ -125,4 +125,4 @@ def test_a_declined_renice_or_suspend_leaves_the_process_as_it_was(
         statuses += [r.status for r in executor.records]
 
     assert statuses == [StepStatus.DECLINED, StepStatus.DECLINED]
-    assert (sleeper.nice(), sleeper.status()) == before
+    assert sleeper.nice() == before and sleeper.status() != psutil.STATUS_STOPPED
