@@ -207,12 +207,13 @@ def _walk(
 
 @tool(risk=Risk.READ, card=file_cards.FIND)
 def find_files(
-    path: ExistingPath,
+    path: ExistingPath = ".",
     pattern: Pattern = "*",
     older_than_days: Days = None,
     larger_than: Bytes = None,
 ) -> FoundFiles:
-    """Files under a folder by name pattern, age in days and size (e.g. 100MB), largest first."""
+    """Files under a folder (the current one unless named) by name pattern, age in days and
+    size (e.g. 100MB), largest first."""
     if Path(path).is_dir():
         rows, complete = _walk(path, pattern, older_than_days, larger_than)
     else:  # one file named outright: it is the answer if it passes the filters

@@ -228,13 +228,14 @@ CARD = Card(extract=_extract, claim=_claim, stage=Stage.ORDER, rank=2, text_blin
 
 @tool(risk=Risk.READ, card=CARD)
 def folder_size(
-    path: Annotated[str, AfterValidator(_folder)],
+    path: Annotated[str, AfterValidator(_folder)] = ".",
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
     cross_filesystems: bool = False,
     time_limit_s: Annotated[float, Field(gt=0, le=600)] = 30.0,
     max_entries: Annotated[int, Field(ge=1, le=20_000_000)] = 2_000_000,
 ) -> Iterator[str | FolderSize]:
-    """Total size of a folder and its biggest entries (like du), without following symlinks."""
+    """Total size of a folder (the current one unless named) and its biggest entries (like
+    du), without following symlinks."""
     if not os.access(path, os.R_OK | os.X_OK):
         raise ToolError(f"Not allowed to read the folder {path} - try as its owner or root")
     start = time.monotonic()
