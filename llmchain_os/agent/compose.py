@@ -46,6 +46,12 @@ DEFAULTS = {"DIR": "."}
 # tools/calibrate.py over an eval report; BENCHMARKS.md): "unsure" with suggestions instead.
 # A composed command from an example this near (cosine of the request and its phrasing):
 MIN_SCORE = 0.70
+# Below MIN_SCORE but this near, the best candidate may still run, shown as a best guess
+# that asks back; below it, "unsure" with suggestions.
+GUESS_SCORE = 0.60
+# A candidate that uses every operand the request names goes before a nearer one that
+# leaves one out, when it is at most this much further away.
+COVER_SLACK = 0.08
 MARGIN = 0.03  # an example must beat the nearest tool example by this much
 # A tool chosen by word overlap must be this near in meaning (its own examples, cosine).
 TOOL_FLOOR = 0.55
@@ -79,6 +85,9 @@ class Candidate:
     command: str
     phrasing: str
     score: float
+    # What the request names that the command leaves out ("3" in "the 3 newest files" for
+    # `ls -t | head -n 1`): it answers a narrower question than was asked.
+    unused: tuple[str, ...] = ()
 
 
 Near = tuple[Example, str, float]  # an example, its phrasing nearest the request, the score
@@ -238,7 +247,14 @@ class Composer:
         found, missing = self._fill_each(near, self._read(text)[0], MIN_SCORE, here=not remote)
         if not found and missing:
             raise Unfillable(missing)
-        return found
+        return covering_first(found)
+
+    def guess(self, text: str, changes: bool = False) -> list[Candidate]:
+        """Candidates between GUESS_SCORE and MIN_SCORE too, for a request nothing fits
+        well: the planner shows the first as a best guess that asks back."""
+        near = self.nearest_to(self._query(text), 5, changes)
+        found = self._fill_each(near, self._read(text)[0], GUESS_SCORE)[0]
+        return [c for c in covering_first(found) if not c.unused]
 
     @staticmethod
     def _fill_each(
@@ -257,8 +273,29 @@ class Composer:
                 missing = missing or str(exc)
                 continue
             if runnable(command, here):
-                found.append(Candidate(command, phrasing, score))
+                found.append(Candidate(command, phrasing, score, left_out(command, slots)))
         return found, missing
+
+
+def covering_first(found: list[Candidate]) -> list[Candidate]:
+    """The candidates that use every operand the request names (within COVER_SLACK of the
+    best) first: "lines 12 to 15 of poem.txt" wants the example that takes both numbers."""
+    if not found:
+        return found
+    floor = found[0].score - COVER_SLACK
+    whole = [c for c in found if not c.unused and c.score >= floor]
+    return whole + [c for c in found if c not in whole]
+
+
+def left_out(command: str, slots: Slots) -> tuple[str, ...]:
+    """The request's operands that ``command`` does not contain as a whole (a number as a
+    whole number, so `sed -n '12,15p'` has 15; a word as a whole word)."""
+
+    def used(value: str) -> bool:
+        edge = r"\d" if value.isdigit() else r"\w"
+        return re.search(rf"(?<!{edge}){re.escape(value)}(?!{edge})", command) is not None
+
+    return tuple(v for v in slots.operands() if not used(v))
 
 
 SAMPLE = Slots(
