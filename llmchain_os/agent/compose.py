@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from llmchain_os.agent.retrieval import WORD
 from llmchain_os.agent.slots import Slots, read_slots
 from llmchain_os.reading.paths import FILE_WORD
-from llmchain_os.reading.words import STOP
+from llmchain_os.reading.words import FILLER, STOP
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,6 +88,14 @@ class Candidate:
     # What the request names that the command leaves out ("3" in "the 3 newest files" for
     # `ls -t | head -n 1`): it answers a narrower question than was asked.
     unused: tuple[str, ...] = ()
+    # Words of the request that none of the example's phrasings has ("blank" in "how many
+    # blank lines" for `wc -l`): it may answer a neighbouring question.
+    unexplained: tuple[str, ...] = ()
+
+    @property
+    def whole(self) -> bool:
+        """It uses every operand and accounts for every word of the request."""
+        return not self.unused and not self.unexplained
 
 
 Near = tuple[Example, str, float]  # an example, its phrasing nearest the request, the score
@@ -131,6 +139,7 @@ class Composer:
         self._tool_texts = [masked(r) for requests in (tools or {}).values() for r in requests]
         self.tool_vectors = cached_vectors("tools", self._tool_texts, embedder, cache)
         self._last: tuple[str, Slots, NDArray[np.float32] | None] = ("", Slots(), None)
+        self._known: dict[str, frozenset[str]] = {}
 
     @cached_property
     def _words(self) -> tuple[frozenset[str], list[str]]:
@@ -190,7 +199,7 @@ class Composer:
         """Ready-to-run commands from the nearest examples, for an "unsure" answer: only
         ones the request's operands fill and that pass the checks."""
         near = self.nearest_to(self._query(text), 6)
-        filled, _ = self._fill_each(near, self._read(text)[0], SUGGEST_SCORE, k)
+        filled, _ = self._fill_each(near, text, SUGGEST_SCORE, k)
         return [c.command for c in filled]
 
     def route(self, text: str, changes: bool = False) -> tuple[list[Candidate], str, float]:
@@ -244,7 +253,7 @@ class Composer:
         Unfillable when the best one lacks an operand."""
         query = query if query is not None else self._query(text)
         near = self.nearest_to(query, 5, changes, remote)
-        found, missing = self._fill_each(near, self._read(text)[0], MIN_SCORE, here=not remote)
+        found, missing = self._fill_each(near, text, MIN_SCORE, here=not remote)
         if not found and missing:
             raise Unfillable(missing)
         return covering_first(found)
@@ -253,15 +262,22 @@ class Composer:
         """Candidates between GUESS_SCORE and MIN_SCORE too, for a request nothing fits
         well: the planner shows the first as a best guess that asks back."""
         near = self.nearest_to(self._query(text), 5, changes)
-        found = self._fill_each(near, self._read(text)[0], GUESS_SCORE)[0]
+        found = self._fill_each(near, text, GUESS_SCORE)[0]
         return [c for c in covering_first(found) if not c.unused]
 
-    @staticmethod
     def _fill_each(
-        near: list[Near], slots: Slots, floor: float, limit: int | None = None, here: bool = True
+        self,
+        near: list[Near],
+        text: str,
+        floor: float,
+        limit: int | None = None,
+        here: bool = True,
     ) -> tuple[list[Candidate], str]:
-        """The examples of ``near`` at or above ``floor`` that ``slots`` fill and that pass
-        the checks (at most ``limit``), and what the first unfillable one lacked."""
+        """The examples of ``near`` at or above ``floor`` that the request's operands fill
+        and that pass the checks (at most ``limit``), and what the first unfillable one
+        lacked."""
+        slots = self._read(text)[0]
+        asked = self._asked(text, slots)
         found: list[Candidate] = []
         missing = ""
         for example, phrasing, score in near:
@@ -273,8 +289,37 @@ class Composer:
                 missing = missing or str(exc)
                 continue
             if runnable(command, here):
-                found.append(Candidate(command, phrasing, score, left_out(command, slots)))
+                unexplained = tuple(sorted(asked - self._vocabulary(example)))
+                found.append(
+                    Candidate(command, phrasing, score, left_out(command, slots), unexplained)
+                )
         return found, missing
+
+    def _asked(self, text: str, slots: Slots) -> frozenset[str]:
+        """The request's own words (misspellings read as the word they nearly spell, and
+        the operands and filler left out), by stem."""
+        named = {stem(w) for v in slots.operands() for w in WORD.findall(v.lower())}
+        said = {stem(w) for w in WORD.findall(self._spelled(text).lower()) if w not in FILLER}
+        return frozenset(w for w in said - named if w.isalpha() and len(w) > 1)
+
+    def _vocabulary(self, example: Example) -> frozenset[str]:
+        if example.command not in self._known:
+            texts = [*example.requests, example.command]
+            self._known[example.command] = frozenset(
+                stem(w) for t in texts for w in WORD.findall(t.lower())
+            )
+        return self._known[example.command]
+
+
+def stem(word: str) -> str:
+    """A word without its common endings ("lines", "line" -> "lin"; "changed", "change" ->
+    "chang"), so a request and an example that say it differently still share it."""
+    word = word.split("'")[0]
+    for ending in ("ing", "ed", "es", "s"):
+        if len(word) > len(ending) + 2 and word.endswith(ending):
+            word = word[: -len(ending)]
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
 def covering_first(found: list[Candidate]) -> list[Candidate]:
@@ -283,7 +328,7 @@ def covering_first(found: list[Candidate]) -> list[Candidate]:
     if not found:
         return found
     floor = found[0].score - COVER_SLACK
-    whole = [c for c in found if not c.unused and c.score >= floor]
+    whole = [c for c in found if c.whole and c.score >= floor]
     return whole + [c for c in found if c not in whole]
 
 

@@ -460,6 +460,9 @@ class RetrievalPlanner:
         if best.unused:
             left = ", ".join(repr(u) for u in best.unused)
             outcome.hedge(f"`{best.command}` does not use {left} from your request")
+        elif best.unexplained:
+            words = ", ".join(repr(u) for u in best.unexplained)
+            outcome.hedge(f"`{best.command}` may not take {words} into account")
         from llmchain_os.knowledge.manpages import explain_options
 
         flags = "; ".join(explain_options(best.command, limit=3))  # from the machine's manuals

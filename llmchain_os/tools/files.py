@@ -232,9 +232,7 @@ def find_files(
         row = _row(*os.path.split(path), older_than_days, larger_than, time.time())
         rows, complete = [row] if row is not None else [], True
     by_time = order in ("newest", "oldest")
-    rows.sort(
-        key=lambda r: r.mtime if by_time else r.size, reverse=order in ("largest", "newest")
-    )
+    rows.sort(key=lambda r: r.mtime if by_time else r.size, reverse=order in ("largest", "newest"))
     return FoundFiles(
         path=path,
         pattern=pattern,

@@ -20,6 +20,7 @@ from llmchain_os.agent.compose import (
     left_out,
     load_examples,
     runnable,
+    stem,
 )
 from llmchain_os.agent.slots import Slots, read_slots
 from llmchain_os.knowledge.embed import Embedder
@@ -224,3 +225,16 @@ def test_near_but_not_sure_is_a_best_guess_that_asks_back(here: Path, local_mode
     assert result.steps and result.guess, result
     assert "15" in result.guess  # what the command left out of the request
     assert result.answer.rstrip().endswith("?")
+
+
+def test_a_word_the_example_does_not_account_for_is_named(composer: Composer, here: Path) -> None:
+    found, _, _ = composer.route("how many blank lines are in notes.txt")
+    plain, _, _ = composer.route("how many lines are in notes.txt")
+
+    assert found and "blank" in found[0].unexplained
+    assert plain and plain[0].whole  # the same example explains every word of this one
+
+
+def test_stems_meet_whatever_the_ending() -> None:
+    assert stem("lines") == stem("line") and stem("changed") == stem("change")
+    assert stem("matches") == stem("match") and stem("don't") == "don"
