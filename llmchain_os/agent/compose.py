@@ -322,6 +322,16 @@ def stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
+def args_left_out(args: dict[str, object], text: str) -> tuple[str, ...]:
+    """The files, folders and numbers ``text`` names that a tool call's arguments do not
+    use ("find files bigger than 10 megs" read as no size): the call answers less."""
+    import json
+
+    said = read_slots(text)
+    named = Slots(files=said.files, dirs=said.dirs, numbers=said.numbers)
+    return left_out(json.dumps(args, default=str), named)
+
+
 def covering_first(found: list[Candidate]) -> list[Candidate]:
     """The candidates that use every operand the request names (within COVER_SLACK of the
     best) first: "lines 12 to 15 of poem.txt" wants the example that takes both numbers."""

@@ -229,9 +229,23 @@ class RetrievalPlanner:
             if parsed is not None
             else tool.assess(tool.args_model.model_construct()).risk
         )
+        if not refs:
+            self._check_uses_operands(tool, clause, args, outcome)
         return Step(
             tool=tool.name, args=args, risk=risk, why=why, refs=refs, needs_consent=bool(composed)
         )
+
+    @staticmethod
+    def _check_uses_operands(
+        tool: Tool, clause: str, args: dict[str, Any], outcome: PlanOutcome
+    ) -> None:
+        """A call that leaves out a file, folder or number the request names answers a
+        narrower question than was asked: the plan is a best guess."""
+        from llmchain_os.agent.compose import args_left_out
+
+        if left := args_left_out(args, clause):
+            named = ", ".join(repr(v) for v in left)
+            outcome.hedge(f"{tool.name} does not use {named} from your request")
 
     def _composed_arg(self, tool: Tool, clause: str) -> str:
         """The command a card's ``compose_arg`` takes, composed from the team's examples

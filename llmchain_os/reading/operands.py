@@ -39,7 +39,8 @@ UNTOUCHED = re.compile(
 KINDS = {"python": "py", "shell": "sh", "text": "txt", "markdown": "md", "javascript": "js"}
 KIND_FILES = re.compile(rf"\b({'|'.join(KINDS)})\s+(?:source\s+)?(?:files?|scripts?)\b", re.I)
 BYTES = re.compile(
-    r"\b(?:bigger|larger|more|over|above|greater)\s+(?:th[ae]n\s+)?(\d+(?:\.\d+)?\s*[kmgt]i?b)\b",
+    r"\b(?:bigger|larger|more|over|above|greater)\s+(?:th[ae]n\s+)?(\d+(?:\.\d+)?)\s*([kmgt])"
+    r"(ib|b|bytes?|ilobytes?|egabytes?|igabytes?|erabytes?|egs?|igs?)\b",
     re.I,
 )
 
@@ -114,6 +115,9 @@ def find_age_days(text: str) -> int | None:
 
 
 def find_size(text: str) -> str | None:
-    """ "bigger than 10 MB" -> "10MB"."""
+    """ "bigger than 10 MB" -> "10MB", "over 2 gigs" -> "2GB"."""
     m = BYTES.search(text)
-    return m.group(1).replace(" ", "") if m else None
+    if m is None:
+        return None
+    binary = m.group(3).lower() == "ib"  # "1 GiB"; "10 megs", "2 gigabytes" are decimal
+    return f"{m.group(1)}{m.group(2).upper()}{'iB' if binary else 'B'}"

@@ -128,9 +128,13 @@ class ProcessInfo(ToolOutput):
     others_with_name: int = 0
 
     def summary(self) -> str:
-        more = f" ({self.others_with_name} more with that name)" if self.others_with_name else ""
+        many = (
+            f"{self.others_with_name + 1} processes are named {self.name}; the first: "
+            if self.others_with_name
+            else ""
+        )
         return (
-            f"{self.name} (pid {self.pid}{more}) is {self.status}, run by {self.user}, using "
+            f"{many}{self.name} (pid {self.pid}) is {self.status}, run by {self.user}, using "
             f"{self.cpu_percent:.0f}% CPU and {human_bytes(self.memory_rss)} of memory."
         )
 

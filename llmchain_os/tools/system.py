@@ -30,10 +30,12 @@ class SystemOverview(ToolOutput):
     swap_used: int
     swap_percent: float
     uptime_seconds: float
+    booted: str = ""  # local time of the last boot, "2026-12-03 17:50"
 
     def summary(self) -> str:
+        since = f" (since {self.booted})" if self.booted else ""
         return (
-            f"Up {human_duration(self.uptime_seconds)}; CPU {self.cpu_percent:.0f}% of "
+            f"Up {human_duration(self.uptime_seconds)}{since}; CPU {self.cpu_percent:.0f}% of "
             f"{self.cpu_count} cores, load {self.load_1m:.2f}; memory "
             f"{self.memory_percent:.0f}% used ({human_bytes(self.memory_available)} available "
             f"of {human_bytes(self.memory_total)}); swap {self.swap_percent:.0f}% used."
@@ -42,6 +44,7 @@ class SystemOverview(ToolOutput):
     def table(self) -> Table:
         rows = [
             ["uptime", human_duration(self.uptime_seconds)],
+            ["booted", self.booted],
             ["cpu", f"{self.cpu_percent:.0f}% of {self.cpu_count} cores"],
             ["load (1/5/15 min)", f"{self.load_1m:.2f} / {self.load_5m:.2f} / {self.load_15m:.2f}"],
             [
@@ -78,6 +81,7 @@ def system_overview() -> SystemOverview:
         swap_used=swap.used,
         swap_percent=swap.percent,
         uptime_seconds=time.time() - psutil.boot_time(),
+        booted=time.strftime("%Y-%m-%d %H:%M", time.localtime(psutil.boot_time())),
     )
 
 

@@ -14,14 +14,18 @@ def human_bytes(n: float) -> str:
 
 
 def human_duration(seconds: float) -> str:
-    """93784 -> '1 day, 2 h 3 min'."""
+    """93784 -> '1 day, 2 hours 3 minutes'."""
     minutes, _ = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     parts = []
     if days:
-        parts.append(f"{days} day{'s' if days != 1 else ''},")
+        parts.append(f"{_count(days, 'day')},")
     if days or hours:
-        parts.append(f"{hours} h")
-    parts.append(f"{minutes} min")
+        parts.append(_count(hours, "hour"))
+    parts.append(_count(minutes, "minute"))
     return " ".join(parts)
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"

@@ -238,3 +238,13 @@ def test_a_word_the_example_does_not_account_for_is_named(composer: Composer, he
 def test_stems_meet_whatever_the_ending() -> None:
     assert stem("lines") == stem("line") and stem("changed") == stem("change")
     assert stem("matches") == stem("match") and stem("don't") == "don"
+
+
+def test_a_tool_call_that_leaves_out_a_number_or_file_is_named() -> None:
+    from llmchain_os.agent.compose import args_left_out
+
+    assert args_left_out({"limit": 5, "sort_by": "memory"}, "top 5 processes by memory") == ()
+    assert args_left_out({}, "find files bigger then 10 zorks") == ("10",)
+    assert args_left_out({"path": "/etc/hosts"}, "compare /etc/hosts and /etc/hostname") == (
+        "/etc/hostname",
+    )

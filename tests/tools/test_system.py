@@ -137,9 +137,16 @@ def test_system_overview_summary_and_table_state_the_memory() -> None:
 
     assert human_bytes(result.memory_total) in result.summary()
     assert f"{result.cpu_count} cores" in result.summary()
+    import time
+
+    import psutil
+
+    booted = time.strftime("%Y-%m-%d %H:%M", time.localtime(psutil.boot_time()))
+    assert f"(since {booted})" in result.summary()
     table = result.table()
     assert [row[0] for row in table.rows] == [
         "uptime",
+        "booted",
         "cpu",
         "load (1/5/15 min)",
         "memory",
