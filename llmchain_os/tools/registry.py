@@ -107,6 +107,8 @@ class ToolRegistry:
 def builtin_registry(plugins: bool = False) -> ToolRegistry:
     """The built-in tools, one module per domain; with ``plugins``, installed ones too."""
     from llmchain_os.tools import (
+        diagnose,
+        disks,
         explain,
         files,
         folders,
@@ -120,6 +122,8 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
         proctree,
         remote,
         scripts,
+        sensors,
+        services,
         shell,
         system,
         usage,
@@ -143,6 +147,10 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *procctl.TOOLS,
             *remote.TOOLS,
             *memory.TOOLS,
+            *diagnose.TOOLS,
+            *disks.TOOLS,
+            *sensors.TOOLS,
+            *services.TOOLS,
         ]
     )
     if plugins:
