@@ -27,7 +27,7 @@ DIAGNOSE_ASKED = re.compile(
     rf"\b(?:machine|computer|box|server|system|laptop|pc|network|internet)\s+(?:is|feels|seems|"
     rf"got|getting)\s+(?:so\s+|really\s+|very\s+)?{SLOW}|"
     r"\bwhat(?:'s|\s+is)\s+(?:filling|eating)\s+(?:up\s+)?(?:my|the|all)\s+(?:disk|space|"
-    r"storage)\b|\bwhat(?:'s|\s+is)\s+eating\s+(?:up\s+)?(?:all\s+)?(?:my|the)\s+memory\b",
+    r"storage)\b|\b(?:out\s+of|running\s+out\s+of|low\s+on)\s+memory,?\s+why\b",
     re.I,
 )
 ASKS = {

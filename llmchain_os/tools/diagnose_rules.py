@@ -16,7 +16,6 @@ from llmchain_os.tools.folders import folder_size
 from llmchain_os.tools.network import network_connections
 from llmchain_os.tools.procctl import renice_process, suspend_process
 from llmchain_os.tools.processes import kill_process, protected_pids
-from llmchain_os.tools.procfind import find_processes
 from llmchain_os.tools.proctree import process_tree
 from llmchain_os.tools.services import services
 from llmchain_os.tools.units import human_bytes
@@ -213,7 +212,7 @@ def full_disks(ev: Evidence) -> Iterator[Cause]:
                     folder_size,
                     {"path": fs.mountpoint},
                     "shows what takes the space",
-                    f"which folders in {fs.mountpoint} take the most space",
+                    f"which folder in {fs.mountpoint} takes the most space",
                 )
             ],
         )
@@ -250,10 +249,10 @@ def crowds(ev: Evidence) -> Iterator[Cause]:
                 evidence=[f"{count} of {len(ev.procs)} processes are {name}"],
                 remedies=[
                     _remedy(
-                        find_processes,
+                        process_tree,
                         {"name": name},
-                        "lists them with their parents",
-                        f"find processes named {name}",
+                        "shows them under their parents",
+                        f"process tree of {name}",
                     )
                 ],
             )

@@ -29,7 +29,7 @@ SERVICES_ASKED = re.compile(
 )
 NAMED_UNIT = re.compile(
     rf"\b(?P<a>{UNIT})\.service\b|\b(?:the\s+)?(?P<b>{UNIT})\s+(?:service|unit|daemon)\b|"
-    rf"\b(?:service|unit)\s+(?P<c>{UNIT})\b",
+    rf"\b(?:service|unit)\s+(?P<c>{UNIT})\b|\bsystemctl\s+status\s+(?P<d>{UNIT})",
     re.I,
 )
 NOT_A_UNIT = {
@@ -173,7 +173,7 @@ class Services(ToolOutput):
 
 def _unit_named(text: str) -> str | None:
     for m in NAMED_UNIT.finditer(text):
-        name = m.group("a") or m.group("b") or m.group("c")
+        name = m.group("a") or m.group("b") or m.group("c") or m.group("d")
         if name and name.lower() not in NOT_A_UNIT:
             return name
     return None
