@@ -5,6 +5,7 @@ thumb (a core pegged, load past 1.5 per core, memory past 90%, PSI past 10%, a d
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -220,15 +221,14 @@ def full_disks(ev: Evidence) -> Iterator[Cause]:
 
 def crowds(ev: Evidence) -> Iterator[Cause]:
     """Zombies past a handful, and one program run many times over (a fork loop)."""
-    zombies = [p for p in ev.procs if p.status == "zombie"]
-    if zombies:
-        parent = max(zombies, key=lambda z: sum(x.ppid == z.ppid for x in zombies)).ppid
+    zombies = Counter(p.ppid for p in ev.procs if p.status == "zombie")
+    for parent, count in zombies.most_common(2):
         yield Cause(
             kind="zombies",
             area="processes",
-            severity=min(60.0, 10 + 3 * len(zombies)),
-            headline=f"{len(zombies)} zombie processes wait to be reaped",
-            evidence=[f"pid {parent} has not collected them; they hold pids, not memory"],
+            severity=min(60.0, 10 + 3 * count),
+            headline=f"{count} zombie processes wait to be reaped",
+            evidence=[f"their parent, pid {parent}, has not collected them; they hold pids only"],
             pid=parent,
             remedies=[
                 _remedy(

@@ -5,6 +5,7 @@ declined kill leaves the burner running, an approved one ends it."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -80,7 +81,7 @@ def test_a_cpu_burner_is_named_first_by_pid_with_its_evidence(
     assert (first.kind, first.pid) == ("cpu_hog", burner.pid)
     assert first.evidence[0].endswith("of one core over the 0.5 s sample")
     assert (
-        out.summary().startswith(f"Most likely: python") and f"(pid {burner.pid})" in out.summary()
+        out.summary().startswith("Most likely: python") and f"(pid {burner.pid})" in out.summary()
     )
     assert out.subject() == {"pid": burner.pid}
     assert [r.say for r in first.remedies] == [
@@ -105,7 +106,9 @@ def _step(remedy: Remedy) -> Step:
 def test_the_proposed_kill_goes_through_the_policy_declined_then_approved(
     burner: subprocess.Popen[str],
 ) -> None:
-    kill = next(r for r in _diagnose().causes[0].remedies if r.tool == "kill_process")
+    mine = [c for c in _diagnose().causes if c.pid == burner.pid]  # never another's process
+    assert mine, "the burner was not found"
+    kill = next(r for r in mine[0].remedies if r.tool == "kill_process")
     step = _step(kill)
     asked: list[str] = []
 
@@ -120,7 +123,9 @@ def test_the_proposed_kill_goes_through_the_policy_declined_then_approved(
     assert psutil.Process(burner.pid).status() != psutil.STATUS_ZOMBIE  # untouched
     assert burner.poll() is None
 
-    approved = Executor(builtin_registry(), Policy(), approve=lambda s, d: True)
+    approved = Executor(
+        builtin_registry(), Policy(), approve=lambda s, d: s.args == {"pid": burner.pid}
+    )
     list(approved.execute(Plan(steps=[step])))
     assert approved.records[0].status is StepStatus.DONE
     assert burner.wait(timeout=5) is not None
@@ -137,7 +142,8 @@ def test_a_plan_may_diagnose_then_act_on_the_culprit_it_found(
         ("diagnose", {}),
         ("suspend_process", {"pid": "pid"}),
     ]
-    ex = Executor(builtin_registry(), Policy(), approve=lambda s, d: True)
+    # only the burner may be suspended, whatever the diagnosis named
+    ex = Executor(builtin_registry(), Policy(), approve=lambda s, d: s.args == {"pid": burner.pid})
     list(ex.execute(outcome.plan))
     assert [r.status for r in ex.records] == [StepStatus.DONE, StepStatus.DONE]
     assert psutil.Process(burner.pid).status() == psutil.STATUS_STOPPED
@@ -203,18 +209,22 @@ def test_a_filesystem_out_of_inodes_is_named_as_such(small_mount: Path) -> None:
     assert mine and mine[0].kind == "inodes_full" and "inodes 100% used" in mine[0].headline
 
 
+# The parent reaps its zombies when told to (a line on stdin): killed, it would leave them to
+# pid 1, which in some containers never reaps them.
 ZOMBIES = """
-import os, time
-for _ in range(8):
-    if os.fork() == 0:
-        os._exit(0)
+import os, sys
+kids = [pid for pid in (os.fork() for _ in range(8)) if pid or os._exit(0)]
 print('ready', flush=True)
-time.sleep(60)
+sys.stdin.readline()
+for pid in kids:
+    os.waitpid(pid, 0)
 """
 
 
 def test_zombies_name_the_parent_that_did_not_reap_them() -> None:
-    parent = _spawn(ZOMBIES)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ZOMBIES], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert parent.stdout is not None and parent.stdout.readline().strip() == "ready"
         for _ in range(100):
@@ -223,29 +233,29 @@ def test_zombies_name_the_parent_that_did_not_reap_them() -> None:
                 break
         out = _diagnose()
     finally:
-        parent.kill()
-        parent.wait()
+        parent.communicate("reap\n", timeout=10)
     zombies = [c for c in out.causes if c.kind == "zombies"]
-    assert zombies and zombies[0].pid == parent.pid
-    assert zombies[0].remedies[0].say == f"process tree of pid {parent.pid}"
+    mine = [z for z in zombies if z.pid == parent.pid]
+    assert mine and mine[0].headline == "8 zombie processes wait to be reaped"
+    assert mine[0].remedies[0].say == f"process tree of pid {parent.pid}"
 
 
 def test_a_program_run_many_times_over_is_a_runaway() -> None:
-    name = "llmos-runaway"
-    script = Path(tempfile.mkdtemp()) / name
-    script.write_text("#!/bin/sh\nexec sleep 60\n")
-    script.chmod(0o755)
-    copies = [subprocess.Popen(["sh", "-c", f"exec -a {name} sleep 60"]) for _ in range(60)]
+    name = "llmos-runaway"  # a copy of sleep under its own name, so no other sleep counts
+    binary = Path(tempfile.mkdtemp()) / name
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", binary)
+    copies = [subprocess.Popen([str(binary), "60"]) for _ in range(60)]
     try:
         out = _diagnose()
+        runaway = [c for c in out.causes if c.kind == "runaway"]
+        assert runaway and runaway[0].headline == f"60 copies of {name} are running"
+        remedy = runaway[0].remedies[0]
+        assert (remedy.tool, remedy.args) == ("process_tree", {"name": name})
+        _step(remedy)  # planned from "process tree of llmos-runaway" while they run
     finally:
         for c in copies:
             c.kill()
             c.wait()
-    runaway = [c for c in out.causes if c.kind == "runaway"]
-    assert runaway and runaway[0].headline.startswith("60 copies of ")
-    remedy = runaway[0].remedies[0]
-    assert remedy.tool == "process_tree" and remedy.say.startswith("process tree of ")
 
 
 def test_pressure_is_read_from_the_kernels_files(tmp_path: Path) -> None:
