@@ -45,6 +45,7 @@ def burn():
         hashlib.sha256(block).digest()
 for _ in range(4):
     threading.Thread(target=burn, daemon=True).start()
+print("ready", flush=True)
 burn()
 """
 
@@ -52,6 +53,7 @@ burn()
 @pytest.fixture
 def burner() -> Iterator[subprocess.Popen[str]]:
     proc = _spawn(BURNER)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     yield proc
     proc.kill()
     proc.wait()
@@ -72,13 +74,29 @@ def _diagnose(**args: object) -> Diagnosis:
     return out
 
 
+# This machine is shared with other busy programs, so a sample may find one of them busier
+# than the burner; of three samples, one must name the burner first (each is ranked anyway).
+TRIES = 3
+
+
+def _first_named(pid: int) -> Diagnosis:
+    for _ in range(TRIES):
+        out = _diagnose()
+        if out.causes and out.causes[0].pid == pid:
+            break
+        assert [c.severity for c in out.causes] == sorted(
+            (c.severity for c in out.causes), reverse=True
+        )
+    return out
+
+
 def test_a_cpu_burner_is_named_first_by_pid_with_its_evidence(
     burner: subprocess.Popen[str],
 ) -> None:
-    out = _diagnose()
+    out = _first_named(burner.pid)
 
     first = out.causes[0]
-    assert (first.kind, first.pid) == ("cpu_hog", burner.pid)
+    assert (first.kind, first.pid) == ("cpu_hog", burner.pid), out.consumers
     assert first.evidence[0].endswith("of one core over the 0.5 s sample")
     assert (
         out.summary().startswith("Most likely: python") and f"(pid {burner.pid})" in out.summary()
@@ -142,9 +160,13 @@ def test_a_plan_may_diagnose_then_act_on_the_culprit_it_found(
         ("diagnose", {}),
         ("suspend_process", {"pid": "pid"}),
     ]
-    # only the burner may be suspended, whatever the diagnosis named
-    ex = Executor(builtin_registry(), Policy(), approve=lambda s, d: s.args == {"pid": burner.pid})
-    list(ex.execute(outcome.plan))
+    for _ in range(TRIES):  # only the burner may be suspended, whatever a sample named
+        ex = Executor(
+            builtin_registry(), Policy(), approve=lambda s, d: s.args == {"pid": burner.pid}
+        )
+        list(ex.execute(outcome.plan))
+        if ex.records[1].status is StepStatus.DONE:
+            break
     assert [r.status for r in ex.records] == [StepStatus.DONE, StepStatus.DONE]
     assert psutil.Process(burner.pid).status() == psutil.STATUS_STOPPED
 
