@@ -123,6 +123,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
         remote,
         scripts,
         sensors,
+        service_control,
         services,
         shell,
         system,
@@ -151,6 +152,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *disks.TOOLS,
             *sensors.TOOLS,
             *services.TOOLS,
+            *service_control.TOOLS,
         ]
     )
     if plugins:

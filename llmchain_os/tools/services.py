@@ -112,29 +112,22 @@ def failed_units() -> list[Unit] | None:
     )
 
 
-def _show(unit: str) -> list[Unit]:
+def show_unit(unit: str) -> Unit | None:
+    """One unit's state as ``systemctl show`` gives it; None if systemctl did not answer."""
     text = _run(
-        [
-            "systemctl",
-            "show",
-            unit,
-            "--no-pager",
-            "-p",
-            "Id,LoadState,ActiveState,SubState,Description",
-        ]
-    )
+        ["systemctl", "show", unit, "--no-pager",
+         "-p", "Id,LoadState,ActiveState,SubState,Description"]
+    )  # fmt: skip
     props = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
     if not props.get("Id"):
-        return []
-    return [
-        Unit(
-            name=props["Id"],
-            load=props.get("LoadState", "?"),
-            active=props.get("ActiveState", "?"),
-            sub=props.get("SubState", "?"),
-            description=props.get("Description", ""),
-        )
-    ]
+        return None
+    return Unit(
+        name=props["Id"],
+        load=props.get("LoadState", "?"),
+        active=props.get("ActiveState", "?"),
+        sub=props.get("SubState", "?"),
+        description=props.get("Description", ""),
+    )
 
 
 class Services(ToolOutput):
@@ -203,7 +196,8 @@ def services(
     found: list[Unit] = []
     journal: list[str] = []
     if not why_not and unit is not None:
-        found = _show(unit)
+        one = show_unit(unit)
+        found = [one] if one is not None else []
         if lines and found and found[0].load != "not-found":
             out = _run(
                 [

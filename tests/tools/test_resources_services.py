@@ -94,3 +94,54 @@ def test_plain_requests_plan_services(text: str, args: dict[str, object]) -> Non
     outcome = RetrievalPlanner(builtin_registry(), world=FixedWorld()).plan(Request(text))
     assert outcome.plan is not None, outcome.unsure
     assert (outcome.plan.steps[0].tool, outcome.plan.steps[0].args) == ("services", args)
+
+
+def test_a_service_action_is_privileged_and_asked_even_with_yes() -> None:
+    from llmchain_os.agent.executor import Executor
+    from llmchain_os.agent.plan import Plan, Step, StepStatus
+    from llmchain_os.agent.policy import Policy
+    from llmchain_os.safety.risk import Risk
+    from llmchain_os.tools.service_control import service_action
+
+    args = service_action.parse_args({"unit": "cron", "action": "restart"})
+    assert service_action.assess(args).risk is Risk.PRIVILEGED
+    asked: list[str] = []
+
+    def decline(step: Step, decision: object) -> bool:
+        asked.append(decision.prompt(step))  # type: ignore[attr-defined]
+        return False
+
+    ex = Executor(builtin_registry(), Policy(auto_write=True), approve=decline)
+    step = Step(tool="service_action", args={"unit": "cron", "action": "restart"})
+    list(ex.execute(Plan(steps=[step])))
+    assert ex.records[0].status is StepStatus.DECLINED
+    assert asked and asked[0].startswith("Restart the service cron (")
+
+
+@pytest.mark.skipif(SYSTEMD, reason="this machine runs systemd")
+def test_without_systemd_a_service_action_fails_with_one_line() -> None:
+    from llmchain_os.tools.service_control import service_action
+
+    init = psutil.Process(1).name()
+    with pytest.raises(
+        ToolError,
+        match=rf"^Can't stop cron: this machine does not run systemd \(its pid 1 is {init}\)$",
+    ):
+        service_action.call(service_action.parse_args({"unit": "cron", "action": "stop"}))
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("restart the cron service", {"action": "restart", "unit": "cron"}),
+        ("stop the nginx service", {"action": "stop", "unit": "nginx"}),
+        ("please start the service chrony", {"action": "start", "unit": "chrony"}),
+        ("systemctl restart cron", {"action": "restart", "unit": "cron"}),
+        ("restart the sshd unit", {"action": "restart", "unit": "sshd"}),
+    ],
+)
+def test_plain_orders_plan_a_service_action(text: str, args: dict[str, object]) -> None:
+    outcome = RetrievalPlanner(builtin_registry(), world=FixedWorld()).plan(Request(text))
+    assert outcome.plan is not None, outcome.unsure
+    step = outcome.plan.steps[0]
+    assert (step.tool, step.args, step.risk.value) == ("service_action", args, "privileged")
