@@ -101,9 +101,11 @@ def cpu_hogs(ev: Evidence) -> Iterator[Cause]:
 
 
 def overload(ev: Evidence) -> Iterator[Cause]:
+    """Too much work for the cores with no one process to blame (a hog is its own cause,
+    with the load as its evidence)."""
     ratio = ev.load[0] / ev.cores
     psi = ev.pressure.get("cpu some", 0.0)
-    if ratio < 1.5 and psi < 20:
+    if (ratio < 1.5 and psi < 20) or any(p.cpu >= HOG_CPU for p in ev.procs):
         return
     top = max(ev.procs, key=lambda p: p.cpu, default=None)
     evidence = [f"load {ev.load[0]:.2f} on {ev.cores} cores ({ratio:.1f} per core)"]

@@ -14,7 +14,7 @@ from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import ToolOutput, tool
 from llmchain_os.tools.card import Card, Clause, Stage
-from llmchain_os.tools.services import UNIT, Unit, no_systemd, show_unit
+from llmchain_os.tools.services import NOT_A_UNIT, UNIT, Unit, no_systemd, show_unit
 
 Action = Literal["start", "stop", "restart"]
 TIMEOUT_S = 90.0  # a unit's own stop timeout is often 90 s
@@ -56,6 +56,8 @@ def _read(c: Clause) -> dict[str, Any]:
         return {}
     action = m.group("action") or m.group("action2") or m.group("action3")
     unit = m.group("unit") or m.group("unit2") or m.group("unit3")
+    if unit.lower() in NOT_A_UNIT:  # "restart the service": which one is not said
+        return {}
     return {"action": action.lower(), "unit": unit}
 
 
