@@ -30,6 +30,11 @@ DIAGNOSE_ASKED = re.compile(
     r"storage)\b|\b(?:out\s+of|running\s+out\s+of|low\s+on)\s+memory,?\s+why\b",
     re.I,
 )
+# Retrieval offers it only to a question with one of these words ("update everything" and
+# "search the .md files" are not diagnoses, however near their letters are).
+NEEDS = re.compile(
+    rf"\b(?:why|wrong|diagnos\w*|troubleshoot\w*|cause|problem|issue|{SLOW})\b", re.I
+)
 ASKS = {
     "memory": re.compile(r"\b(?:memory|ram|mem|swap\w*|oom)\b", re.I),
     "disk": re.compile(r"\b(?:disk|space|storage|full|filling|inodes?|partition|drive)\b", re.I),
@@ -103,7 +108,9 @@ def _claim(c: Clause) -> str | None:
     return None
 
 
-CARD = Card(extract=_extract, claim=_claim, stage=Stage.ORDER, rank=2, about_files=False)
+CARD = Card(
+    extract=_extract, claim=_claim, stage=Stage.ORDER, rank=2, needs=NEEDS, about_files=False
+)
 
 
 @tool(risk=Risk.READ, card=CARD)

@@ -19,7 +19,8 @@ from llmchain_os.tools.units import human_bytes
 
 SAMPLE_S = 0.5  # the default gap between the two readings of the I/O counters
 DISKS_ASKED = re.compile(
-    r"\bpartitions?\b|\bfile\s*systems\b|\binodes?\b|\bmount(?:ed|s|\s+points?)\b|"
+    r"\bpartitions\b|\b(?:list|show|which|what)\s+(?:the\s+|all\s+)?partition|"
+    r"\bfile\s*system\s+types?\b|\bfstype\b|\bfile\s*systems\b|\binodes?\b|\bmount(?:ed|s|\s+points?)\b|"
     r"\bdisks?\s+(?:i/?o|io|activity|throughput|reads?|writes?|busy|rates?)\b|"
     r"\b(?:i/?o|io)\s+(?:rates?|activity|throughput)\b|\biostat\b|\bwhich\s+disks?\b|"
     r"\blist\s+(?:the\s+|all\s+)?(?:disks|drives)\b|\bdisks\s+and\b",

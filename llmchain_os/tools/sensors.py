@@ -188,7 +188,10 @@ def _claim(c: Clause) -> str | None:
     return None
 
 
-@tool(risk=Risk.READ, card=Card(claim=_claim, stage=Stage.ORDER, rank=5, about_files=False))
+@tool(
+    risk=Risk.READ,
+    card=Card(claim=_claim, stage=Stage.ORDER, rank=5, needs=SENSORS_ASKED, about_files=False),
+)
 def sensors() -> Sensors:
     """Temperatures, fan speeds and battery of this machine, and its GPUs (nvidia-smi)."""
     found, note = gpus()

@@ -14,7 +14,7 @@ from llmchain_os.errors import ToolError
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import ToolOutput, tool
 from llmchain_os.tools.card import Card, Clause, Stage
-from llmchain_os.tools.services import NOT_A_UNIT, UNIT, Unit, no_systemd, show_unit
+from llmchain_os.tools.services import NEEDS, NOT_A_UNIT, UNIT, Unit, no_systemd, show_unit
 
 Action = Literal["start", "stop", "restart"]
 TIMEOUT_S = 90.0  # a unit's own stop timeout is often 90 s
@@ -74,6 +74,7 @@ def _claim(c: Clause) -> str | None:
         claim=_claim,
         stage=Stage.ORDER,
         rank=1,
+        needs=NEEDS,
         about_files=False,
         never_invent=frozenset({"unit"}),
     ),

@@ -59,6 +59,7 @@ NOT_A_UNIT = {
     "services",
     "units",
 }
+NEEDS = re.compile(r"\b(?:services?|units?|daemons?|systemd|systemctl|journal\w*)\b", re.I)
 FAILED_ASKED = re.compile(r"\b(?:failed|failing|broken|crashed)\b", re.I)
 
 
@@ -184,7 +185,14 @@ def _claim(c: Clause) -> str | None:
 
 @tool(
     risk=Risk.READ,
-    card=Card(extract=_extract, claim=_claim, stage=Stage.ORDER, rank=5, about_files=False),
+    card=Card(
+        extract=_extract,
+        claim=_claim,
+        stage=Stage.ORDER,
+        rank=5,
+        needs=NEEDS,
+        about_files=False,
+    ),
 )
 def services(
     unit: Annotated[str | None, Field(pattern=rf"^{UNIT}$", max_length=256)] = None,
