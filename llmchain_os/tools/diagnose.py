@@ -81,7 +81,7 @@ class Diagnosis(ToolOutput):
             acts = "; ".join(f"{r.say!r} ({r.risk})" for r in c.remedies) or "-"
             rows.append([str(i), c.headline, "; ".join(c.evidence), acts])
         rows += [["", what, value, ""] for what, value in self.facts]
-        cols = ["#", "cause, then the evidence read", "evidence", "remedy"]
+        cols = ["#", "cause or reading", "evidence", "remedy"]
         return Table(f"Diagnosis ({self.question})", cols, rows)
 
     def subject(self) -> dict[str, Any]:

@@ -374,7 +374,7 @@ def facts(question: str, ev: Evidence) -> list[list[str]]:
     if inodes := max(writable, key=lambda f: f.inodes_percent, default=None):
         rows.append(["most inodes used", f"{inodes.mountpoint} at {inodes.inodes_percent}%"])
     zombies = sum(p.status == "zombie" for p in ev.procs)
-    rows.append(["processes", f"{len(ev.procs)}, {zombies} zombies"])
+    rows.append(["processes", f"{len(ev.procs)}, {zombies} zombie{'s' if zombies != 1 else ''}"])
     if ev.failed is not None:
         rows.append(["failed services", str(len(ev.failed))])
     elif question == "slow":
