@@ -27,13 +27,14 @@ DIAGNOSE_ASKED = re.compile(
     rf"\b(?:machine|computer|box|server|system|laptop|pc|network|internet)\s+(?:is|feels|seems|"
     rf"got|getting)\s+(?:so\s+|really\s+|very\s+)?{SLOW}|"
     r"\bwhat(?:'s|\s+is)\s+(?:filling|eating)\s+(?:up\s+)?(?:my|the|all)\s+(?:disk|space|"
-    r"storage)\b|\b(?:out\s+of|running\s+out\s+of|low\s+on)\s+memory,?\s+why\b",
+    r"storage)\b|\b(?:memory|ram|disk|drive|storage)\s+is\s+(?:nearly\s+|almost\s+|getting\s+)?"
+    r"full\b|\b(?:out\s+of|running\s+out\s+of|low\s+on)\s+memory,?\s+why\b",
     re.I,
 )
 # Retrieval offers it only to a question with one of these words ("update everything" and
 # "search the .md files" are not diagnoses, however near their letters are).
 NEEDS = re.compile(
-    rf"\b(?:why|wrong|diagnos\w*|troubleshoot\w*|cause|problem|issue|{SLOW})\b", re.I
+    rf"\b(?:why|wrong|diagnos\w*|troubleshoot\w*|cause|problem|issue|filling|full|{SLOW})\b", re.I
 )
 ASKS = {
     "memory": re.compile(r"\b(?:memory|ram|mem|swap\w*|oom)\b", re.I),

@@ -228,7 +228,7 @@ def crowds(ev: Evidence) -> Iterator[Cause]:
         yield Cause(
             kind="zombies",
             area="processes",
-            severity=min(60.0, 10 + 3 * count),
+            severity=min(40.0, 10 + 3 * count),  # they slow nothing; many are a bug
             headline=f"{count} zombie processes wait to be reaped",
             evidence=[f"their parent, pid {parent}, has not collected them; they hold pids only"],
             pid=parent,

@@ -141,27 +141,34 @@ class Sensors(ToolOutput):
 
     def summary(self) -> str:
         temps = [r for r in self.readings if r.kind == "temperature"]
-        parts = []
+        fans = [r for r in self.readings if r.kind == "fan"]
+        parts, missing = [], []
         if temps:
             hot = max(temps, key=lambda r: r.value)
             parts.append(f"the hottest sensor, {hot.label} ({hot.chip}), reads {hot.value:.0f}°C")
-        elif not self.gpus:
-            parts.append("this machine reports no temperature sensors")
-        if fans := [r for r in self.readings if r.kind == "fan"]:
+        else:
+            missing.append("no temperature sensors")
+        if fans:
             parts.append(f"{len(fans)} fans, the fastest at {max(f.value for f in fans):.0f} RPM")
+        else:
+            missing.append("no fans")
         if self.battery is not None:
             plug = {True: ", plugged in", False: ", on battery", None: ""}[self.battery.plugged]
             parts.append(f"battery {self.battery.percent:.0f}%{plug}")
+        else:
+            missing.append("no battery")
         for g in self.gpus:
             temp = f"{g.temperature:.0f}°C" if g.temperature is not None else "no temperature"
             busy = f", {g.utilization:.0f}% busy" if g.utilization is not None else ""
             parts.append(f"GPU {g.index} ({g.name}) {temp}{busy}")
+        if not self.gpus:
+            missing.append(f"no GPU ({self.gpu_note})")
         text = "; ".join(parts)
-        if not self.readings and self.battery is None and not self.gpus:
-            text += (
-                f", fans or battery, and no GPU ({self.gpu_note}) - a virtual machine or "
-                "container usually leaves them to its host"
-            )
+        if missing:
+            lost = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
+            text += ("; it reports " if parts else "This machine reports ") + lost
+        if not parts:
+            text += " - a virtual machine or container usually leaves them to its host"
         return text[:1].upper() + text[1:] + "."
 
     def table(self) -> Table | None:

@@ -80,14 +80,17 @@ TRIES = 5
 
 
 def _first_named(pid: int) -> Diagnosis:
+    """A diagnosis that names ``pid`` first; if none of the samples does, each must have
+    named a process that was busier than the burner in that very sample (the ranking was
+    right, the premise was not), and the test is skipped saying so."""
     for _ in range(TRIES):
         out = _diagnose()
         if out.causes and out.causes[0].pid == pid:
-            break
-        assert [c.severity for c in out.causes] == sorted(
-            (c.severity for c in out.causes), reverse=True
-        )
-    return out
+            return out
+        cpu = {c.pid: c.value for c in out.consumers}
+        first = out.causes[0].pid if out.causes else None
+        assert first is not None and cpu.get(first, 0.0) >= cpu.get(pid, 0.0), out.consumers
+    pytest.skip(f"another program was busier than the burner in all {TRIES} samples")
 
 
 def test_a_cpu_burner_is_named_first_by_pid_with_its_evidence(
@@ -167,6 +170,11 @@ def test_a_plan_may_diagnose_then_act_on_the_culprit_it_found(
         list(ex.execute(outcome.plan))
         if ex.records[1].status is StepStatus.DONE:
             break
+        named = ex.records[0].output["causes"][0]["pid"]
+        cpu = {c["pid"]: c["value"] for c in ex.records[0].output["consumers"]}
+        assert cpu.get(named, 0.0) >= cpu.get(burner.pid, 0.0)  # it named a busier one
+    else:
+        pytest.skip(f"another program was busier than the burner in all {TRIES} samples")
     assert [r.status for r in ex.records] == [StepStatus.DONE, StepStatus.DONE]
     assert psutil.Process(burner.pid).status() == psutil.STATUS_STOPPED
 
@@ -307,6 +315,7 @@ def test_a_long_sample_is_one_clear_line() -> None:
         ("diagnose this machine", {}),
         ("why is the disk full", {"question": "disk"}),
         ("what is filling up my disk", {"question": "disk"}),
+        ("my ram is nearly full, what is using it", {"question": "memory"}),
         ("why am I out of memory", {"question": "memory"}),
         ("why is memory so high", {"question": "memory"}),
         ("why is the network slow", {"question": "network"}),

@@ -34,7 +34,7 @@ def test_a_machine_without_sensors_says_so_plainly() -> None:
 
     assert (out.readings, out.battery, out.gpus) == ([], None, [])
     assert out.summary() == (
-        "This machine reports no temperature sensors, fans or battery, and no GPU (no "
+        "This machine reports no temperature sensors, no fans, no battery and no GPU (no "
         "nvidia-smi on PATH) - a virtual machine or container usually leaves them to its host."
     )
     assert out.table() is None
