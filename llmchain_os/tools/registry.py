@@ -107,6 +107,8 @@ class ToolRegistry:
 def builtin_registry(plugins: bool = False) -> ToolRegistry:
     """The built-in tools, one module per domain; with ``plugins``, installed ones too."""
     from llmchain_os.tools import (
+        diagnose,
+        disks,
         explain,
         files,
         folders,
@@ -120,6 +122,9 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
         proctree,
         remote,
         scripts,
+        sensors,
+        service_control,
+        services,
         shell,
         system,
         usage,
@@ -143,6 +148,11 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *procctl.TOOLS,
             *remote.TOOLS,
             *memory.TOOLS,
+            *diagnose.TOOLS,
+            *disks.TOOLS,
+            *sensors.TOOLS,
+            *services.TOOLS,
+            *service_control.TOOLS,
         ]
     )
     if plugins:
