@@ -46,6 +46,8 @@ def test_checks_fail_when_the_world_says_so() -> None:
         assert not run_check(Check(kind="unsure"), ctx)[0]
         assert run_check(Check(kind="unsure"), Context(box, _outcome("Which files?")))[0]
         assert not run_check(Check(kind="shows", fact="lines:missing.txt"), ctx)[0]
+        empty = Check(kind="shows", fact="cmd:true")  # a fact that prints nothing
+        assert not run_check(empty, ctx)[0]
 
 
 def test_secret_check_reads_what_the_recorder_received() -> None:

@@ -75,8 +75,11 @@ def _want(check: Check, ctx: Context) -> str:
 
 
 def check_shows(check: Check, ctx: Context) -> Result:
-    """The fact (or text) is in what the user saw; a number may differ by ``tol``."""
+    """The fact (or text) is in what the user saw; a number may differ by ``tol``. An empty
+    fact is never shown ("" is in every text, so it would pass whatever was answered)."""
     want, seen = _want(check, ctx), shown(ctx)
+    if not want.strip():
+        return False, f"{check.fact or check.text!r} is empty"
     if NUMBER.fullmatch(want):  # a number is a whole number in the text: 3 is not in 1834
         hits = [n for n in NUMBER.findall(seen) if abs(float(n) - float(want)) <= check.tol]
         return bool(hits), f"{want}±{check.tol} {'shown' if hits else 'not shown'}"
