@@ -9,6 +9,7 @@ can show its prompt before any of it is loaded. Surfaces import it through ``llm
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -40,8 +41,9 @@ class ChainResult(BaseModel):
     """What one request did: the plan, each step's fate, and the answer."""
 
     request: str
-    provider: str = "local"
-    model: str = ""
+    provider: str = "local"  # the profile that answered (``llmos`` config: [providers.NAME])
+    model: str = ""  # and its model
+    fallback: dict[str, Any] | None = None  # why the local side handed over; who else failed
     plan: list[dict[str, Any]] = Field(default_factory=list)
     steps: list[StepRecord] = Field(default_factory=list)
     answer: str = ""
@@ -74,8 +76,11 @@ class ChainResult(BaseModel):
             self.provider = ev.data.get("provider", self.provider)
             self.model = ev.data.get("model", self.model)
             self.timings = ev.data.get("timings", {})
+            self.fallback = ev.data.get("fallback", self.fallback)
         elif ev.kind is EventKind.UNSURE:
             self.unsure = ev.text
+            if ev.data.get("tried"):
+                self.fallback = {"tried": ev.data["tried"]}
         elif ev.kind is EventKind.ERROR:
             self.error = ev.text
             self.exit_code = int(ev.data.get("exit_code", ExitCode.USAGE))
@@ -109,7 +114,8 @@ class Session:
         self.settings = settings or load_settings()
         self._registry = registry
         self._model = model
-        self._cloud = cloud
+        self._cloud = cloud  # an injected fallback model, as the "cloud" profile
+        self._fallbacks: dict[str, BaseChatModel] = {}
         self._model_error: ModelError | None = None
         self._planner: RetrievalPlanner | None = None
         self._lock = threading.Lock()
@@ -342,31 +348,41 @@ class Session:
             planner=self.planner,
             model=self.model,
             check_model=self.check_model,
-            cloud=self.cloud,
+            fallbacks=self.fallbacks,
             model_name=self.model_name,
             planner_mode=self.planner_mode(),
             answer_mode=self.answer_mode(),
             max_steps=self.settings.max_steps,
         )
 
-    # -- the cloud fallback -------------------------------------------------------------
-    def cloud_ready(self) -> bool:
-        from llmchain_os.llm.cloud import cloud_configured
+    # -- the fallback providers -----------------------------------------------------------
+    def fallback_names(self) -> list[str]:
+        """The profiles a request the local side cannot do goes to, in order: those of
+        ``fallback`` that are configured; none when ``cloud = "never"``."""
+        if not self.settings.cloud_allowed():
+            return []
+        if self._cloud is not None:
+            return ["cloud"]
+        from llmchain_os.llm import profile_problem
 
-        if not self.settings.allow_cloud:
-            return False
-        return self._cloud is not None or cloud_configured(self.settings)
+        return [n for n in self.settings.fallback if profile_problem(self.settings, n) is None]
 
-    def cloud(self) -> BaseChatModel | None:
-        """The cloud model for a request the local side cannot do; None when there is none
-        or the settings forbid it."""
-        if not self.cloud_ready():
-            return None
-        if self._cloud is None:
-            from llmchain_os.llm.cloud import get_cloud_model
+    def fallbacks(self) -> list[tuple[str, Callable[[], BaseChatModel]]]:
+        """Each fallback profile with what makes its model (on first need, then kept)."""
+        return [
+            (name, functools.partial(self.fallback_model, name)) for name in self.fallback_names()
+        ]
 
-            self._cloud = get_cloud_model(self.settings)
-        return self._cloud
+    def fallback_model(self, name: str) -> BaseChatModel:
+        """Profile ``name``'s model behind its breaker, retries and redaction; raises
+        ModelError (a missing key, a key file others can read)."""
+        if self._cloud is not None and name == "cloud":
+            return self._cloud
+        if name not in self._fallbacks:
+            from llmchain_os.llm import get_resilient_model
+
+            self._fallbacks[name] = get_resilient_model(self.settings, name)
+        return self._fallbacks[name]
 
     def run_tool(
         self,

@@ -305,12 +305,15 @@ def _mask_values(text: str, values: Iterable[str]) -> str:
 
 
 # -- the API --------------------------------------------------------------------------
-def redact(text: str) -> str:
+def redact(text: str, known: Iterable[str] = ()) -> str:
     """``text`` with keys, tokens, passwords and private keys replaced by [REDACTED].
 
     Names and context stay (``DB_PASS=[REDACTED]``, ``postgres://bob:[REDACTED]@db/app``);
-    see the module docstring for the two layers and the line cap.
+    see the module docstring for the two layers and the line cap. ``known`` are secrets
+    the caller holds (the user's own configured keys): masked wherever they stand.
     """
+    if known:
+        text = _mask_values(text, known)
     lowered = text.lower()
     for words, rule in _RULES:
         if not words or any(word in lowered for word in words):
@@ -321,27 +324,27 @@ def redact(text: str) -> str:
     return text
 
 
-def redact_data(obj: Any) -> Any:
+def redact_data(obj: Any, known: Iterable[str] = ()) -> Any:
     """``obj`` (dicts, lists, strings, as from JSON) with every string redacted.
 
     A value under a key that names a secret ("password", "api_key", ...) is masked whole, so a
     secret that looks like plain text ({"password": "hunter2"}) does not get through.
     """
     if isinstance(obj, str):
-        return redact(obj)
+        return redact(obj, known)
     if isinstance(obj, dict):
-        return {_redact_key(k): _redact_value(k, v) for k, v in obj.items()}
+        return {_redact_key(k, known): _redact_value(k, v, known) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [redact_data(item) for item in obj]
+        return [redact_data(item, known) for item in obj]
     return obj
 
 
-def _redact_key(key: Any) -> Any:
-    return redact(key) if isinstance(key, str) else key
+def _redact_key(key: Any, known: Iterable[str]) -> Any:
+    return redact(key, known) if isinstance(key, str) else key
 
 
-def _redact_value(key: Any, value: Any) -> Any:
+def _redact_value(key: Any, value: Any, known: Iterable[str]) -> Any:
     named = isinstance(key, str) and is_secret_key(key)
     if named and value is not None and not isinstance(value, dict | list | tuple | bool):
         return MASK
-    return redact_data(value)
+    return redact_data(value, known)

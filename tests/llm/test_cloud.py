@@ -20,7 +20,7 @@ import pytest
 from llmchain_os.api import ChainResult, Session
 from llmchain_os.config import Settings
 from llmchain_os.exitcodes import ExitCode
-from llmchain_os.llm.cloud import get_cloud_model
+from llmchain_os.llm import get_model
 from llmchain_os.llm.models import embedded_model_path
 from tests.fakes import ScriptedChatModel
 from tools.evallib.recorder import Recorder
@@ -102,7 +102,7 @@ def silent_endpoint() -> Iterator[str]:
 
 
 def test_cloud_model_answers_through_an_openai_compatible_endpoint(openai_server: str) -> None:
-    model = get_cloud_model(Settings(cloud_base_url=openai_server, cloud_model="smollm2"))
+    model = get_model(Settings(cloud_base_url=openai_server, cloud_model="smollm2"), "cloud")
     reply = model.invoke("Say hello in one word.")
     assert isinstance(reply.content, str) and reply.content.strip()
 
