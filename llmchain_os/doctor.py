@@ -65,7 +65,7 @@ def _model(settings: Settings) -> Check:
     )
 
 
-def _providers(settings: Settings) -> list[Check]:
+def provider_checks(settings: Settings) -> list[Check]:
     """Each fallback profile: where it points, whether it can be used, and its breaker."""
     from llmchain_os.llm import breaker_of, profile_problem
     from llmchain_os.llm.profiles import profiles
@@ -182,4 +182,4 @@ def run_checks(settings: Settings) -> list[Check]:
         _manuals,
         lambda: _model(settings),
     ]
-    return [check() for check in checks] + _providers(settings)
+    return [check() for check in checks] + provider_checks(settings)
