@@ -113,6 +113,17 @@ _CLI_PASSWORD = (
     r"|--[\w-]*(?:password|passwd|passphrase|token|secret|api-key)[ \t]+[\"']?)"
     r"(?P<s>[^\s\"']+)"
 )
+# Programs whose short option takes a password: sshpass -p, docker/podman login -p,
+# redis-cli -a, and mysql's -pVALUE (attached only: a bare -p makes it ask).
+_VALUE = r"[\"']?(?P<s>[^\s\"']+)"
+_PROGRAM_PASSWORD = (
+    r"\b(?:sshpass[ \t]+-p[ \t]*"
+    r"|(?:docker|podman|buildah|skopeo|helm)(?:[ \t]+registry)?[ \t]+login\b[^\n|;&]*?[ \t]-p[ \t]+"
+    r"|redis-cli\b[^\n|;&]*?[ \t]-a[ \t]+"
+    r"|(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n|;&]*?[ \t]-p(?=[^\s-]))" + _VALUE
+)
+# A container registry's "auth" (base64 of user:password) in ~/.docker/config.json.
+_REGISTRY_AUTH = r"\\?\"auth\\?\"[ \t]*:[ \t]*\\?\"(?P<s>[A-Za-z0-9+/]{8,}={0,2})"
 _NETRC_ENTRY = (
     r"\b(?:machine[ \t]+\S+|default)(?:\s+(?:login|account|port|password|passwd)[ \t]+\S+)+"
 )
@@ -192,6 +203,18 @@ def _mask_spoken(match: re.Match[str]) -> str:
     return _masked(match)
 
 
+def _mask_registry_auth(match: re.Match[str]) -> str:
+    """Masked when it is base64 of ``user:password`` ("auth": "required" is not)."""
+    import base64
+    import binascii
+
+    try:
+        plain = base64.b64decode(match.group("s"), validate=True)
+    except (binascii.Error, ValueError):
+        return match.group(0)
+    return _masked(match) if b":" in plain else match.group(0)
+
+
 def _mask_netrc(match: re.Match[str]) -> str:
     return _rx(_NETRC_SECRET).sub(_masked, match.group(0))
 
@@ -213,6 +236,8 @@ _RULES: list[tuple[tuple[str, ...], Callable[[str], str]]] = [
     (("bearer",), _each(_BEARER, _masked)),
     (("://",), _each(_URL_PASSWORD, _masked)),
     (("-u", "--"), _each(_CLI_PASSWORD, _masked)),
+    (("sshpass", "login", "redis-cli", "mysql", "mariadb"), _each(_PROGRAM_PASSWORD, _masked)),
+    (('"auth',), _each(_REGISTRY_AUTH, _mask_registry_auth)),
     (("machine", "default"), _each(_NETRC_ENTRY, _mask_netrc)),
     (("pass", "pin"), _each(_SPOKEN, _mask_spoken)),
     ((), _assignments(_LINE_KV)),
