@@ -73,7 +73,7 @@ class Settings(BaseModel):
     cloud_timeout_s: float = Field(default=30.0, gt=0)
     allow_cloud: bool = True
     cloud: Literal["auto", "never"] = Field(
-        default="auto", description='never: nothing goes to any endpoint (as allow_cloud = false).'
+        default="auto", description="never: nothing goes to any endpoint (as allow_cloud = false)."
     )
     providers: dict[str, ProviderProfile] = Field(
         default_factory=dict, description="Named profiles: [providers.NAME] base_url, model..."

@@ -45,6 +45,7 @@ class Parts:
     fallbacks: Callable[[], list[tuple[str, Callable[[], BaseChatModel]]]]
     model_name: Callable[[], str]
     local_name: str = "local"  # the local profile, named in every answer it gives
+    route: str = "auto"  # auto | the local profile | a profile chosen by hand (/model NAME)
     planner_mode: str = "retrieval"  # retrieval | tools (the model's own tool calls)
     answer_mode: str = "facts"  # facts | model
     max_steps: int = 6
@@ -53,6 +54,10 @@ class Parts:
 def handle(request: Request, executor: Executor, parts: Parts) -> Iterator[Event]:
     """One request as Events; a ModelError the fallbacks cannot make up for propagates (the
     session reports it)."""
+    if parts.route not in ("auto", parts.local_name):  # chosen by hand: straight there
+        why = f"{parts.route} was chosen with /model"
+        yield from fall_back(request, executor, parts, parts.fallbacks(), why, [])
+        return
     try:
         yield from local(request, executor, parts)
     except ModelError as exc:

@@ -65,6 +65,7 @@ from llmchain_os.api.scripts import (
 )
 from llmchain_os.api.session import ChainResult, Session
 from llmchain_os.errors import ToolError
+from llmchain_os.llm.errors import ModelError
 
 __all__ = [
     "MEMORY_ERRORS",
@@ -79,6 +80,7 @@ __all__ = [
     "MemoryEntry",
     "MemoryHit",
     "MemoryUnavailable",
+    "ModelError",
     "ModelStatus",
     "Policy",
     "Session",

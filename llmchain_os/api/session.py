@@ -116,6 +116,7 @@ class Session:
         self._model = model
         self._cloud = cloud  # an injected fallback model, as the "cloud" profile
         self._fallbacks: dict[str, BaseChatModel] = {}
+        self.route = "auto"  # /model: auto, local, or a profile every request goes to
         self._model_error: ModelError | None = None
         self._planner: RetrievalPlanner | None = None
         self._lock = threading.Lock()
@@ -353,19 +354,43 @@ class Session:
             planner_mode=self.planner_mode(),
             answer_mode=self.answer_mode(),
             max_steps=self.settings.max_steps,
+            route=self.route,
         )
 
     # -- the fallback providers -----------------------------------------------------------
     def fallback_names(self) -> list[str]:
         """The profiles a request the local side cannot do goes to, in order: those of
         ``fallback`` that are configured; none when ``cloud = "never"``."""
-        if not self.settings.cloud_allowed():
+        if not self.settings.cloud_allowed() or self.route == "local":
             return []
+        if self.route != "auto":
+            return [self.route]
         if self._cloud is not None:
             return ["cloud"]
         from llmchain_os.llm import profile_problem
 
         return [n for n in self.settings.fallback if profile_problem(self.settings, n) is None]
+
+    def use(self, route: str) -> str:
+        """``/model ROUTE``: auto (local first, then the fallbacks), local (never a
+        fallback), or one profile for every request; raises ModelError for one that cannot
+        be used. Returns what it now is, in words."""
+        from llmchain_os.llm import profile_problem
+        from llmchain_os.llm.errors import ModelError
+
+        if route not in ("auto", "local"):
+            if not self.settings.cloud_allowed():
+                raise ModelError(f'Cannot use {route}: cloud = "never" forbids every endpoint')
+            problem = (
+                None if self._cloud and route == "cloud" else profile_problem(self.settings, route)
+            )
+            if problem:
+                raise ModelError(f"Cannot use {route}: {problem}")
+        self.route = route
+        if route == "auto":
+            chain = " -> ".join(["local", *self.fallback_names()])
+            return f"auto: {chain}"
+        return f"every request goes to {route}"
 
     def fallbacks(self) -> list[tuple[str, Callable[[], BaseChatModel]]]:
         """Each fallback profile with what makes its model (on first need, then kept)."""

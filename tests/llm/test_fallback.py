@@ -19,6 +19,7 @@ from llmchain_os.api import ChainResult, Session
 from llmchain_os.config import ProviderProfile, Settings, load_settings
 from llmchain_os.doctor import provider_checks
 from llmchain_os.exitcodes import ExitCode
+from llmchain_os.llm.errors import ModelError
 from tests.endpoint import Endpoint, dead_url
 
 UNSURE_TEXT = "tell me a joke"
@@ -180,3 +181,34 @@ def test_a_key_file_others_can_read_is_refused_in_one_line(
 
 def doctor_line(settings: Settings) -> str:
     return next(c.detail for c in provider_checks(settings) if c.name == "provider work")
+
+
+def test_model_route_sends_every_request_to_a_chosen_profile_or_none(local_model: object) -> None:
+    with Endpoint(reply="from work") as server:
+        session = Session(work(server.url), model=local_model)  # type: ignore[arg-type]
+        assert session.use("work") == "every request goes to work"
+        text = "how full is my disk"  # one the local planner does itself
+        chosen = ChainResult.from_events(text, list(session.handle(text)))
+        assert (chosen.provider, chosen.answer, server.hits) == ("work", "from work", 1)
+        assert session.use("local") == "every request goes to local"
+        alone = ChainResult.from_events(UNSURE_TEXT, list(session.handle(UNSURE_TEXT)))
+        assert alone.exit_code == ExitCode.UNSURE and server.hits == 1
+        assert session.use("auto") == "auto: local -> work"
+    with pytest.raises(ModelError, match="Cannot use nowhere: not configured"):
+        session.use("nowhere")
+    never = Session(work("http://127.0.0.1:9/v1").model_copy(update={"cloud": "never"}))
+    with pytest.raises(ModelError, match='cloud = "never"'):
+        never.use("work")
+
+
+def test_the_shell_says_which_profile_answered(local_model: object) -> None:
+    from rich.console import Console
+
+    from llmchain_os.repl.render import Renderer
+
+    with Endpoint(reply="a joke") as server:
+        session = Session(work(server.url), model=local_model)  # type: ignore[arg-type]
+        console = Console(record=True, width=100)
+        for ev in session.handle(UNSURE_TEXT):
+            Renderer(console).render(ev)
+    assert "a joke\n(answered by work, m-work)" in console.export_text()
