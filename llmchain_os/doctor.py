@@ -86,15 +86,14 @@ def provider_checks(settings: Settings) -> list[Check]:
         if problem:
             checks.append(Check(f"provider {name}", True, f"not used: {problem}"))
             continue
-        profile = found[name]
-        where = f"{profile.kind} {profile.base_url or ''} model {profile.model}".replace("  ", " ")
-        checks.append(
-            Check(
-                f"provider {name}",
-                True,
-                f"{where}; {_key_source(settings, name)}; {breaker_of(settings, name).describe()}",
-            )
+        profile, breaker = found[name], breaker_of(settings, name)
+        where = " ".join(p for p in (profile.kind, profile.base_url, "model", profile.model) if p)
+        shut = breaker.state() == "open"  # its endpoint failed again and again just now
+        fix = (
+            f"check {profile.base_url or 'the endpoint'}; a call is tried again after the cool-down"
         )
+        detail = f"{where}; {_key_source(settings, name)}; {breaker.describe()}"
+        checks.append(Check(f"provider {name}", not shut, detail, fix if shut else ""))
     return checks
 
 

@@ -124,13 +124,14 @@ def test_the_breaker_opens_refuses_half_opens_and_closes(local_model: object) ->
         refused = ask(settings, local_model)  # a new session: the state is on disk
         assert server.hits == 2, "an open breaker let a call through"
         assert refused.unsure is not None and "breaker open" in refused.unsure
-        assert "breaker open" in doctor_line(settings)
+        assert doctor_line(settings).startswith("FAIL ") and "breaker open" in doctor_line(settings)
         time.sleep(1.6)
+        assert doctor_line(settings).startswith("openai ")
         assert "breaker half-open" in doctor_line(settings)
         server.mode = "ok"
         healed = ask(settings, local_model)
     assert server.hits == 3 and healed.provider == "work" and healed.answer == "ok"
-    assert "breaker closed" in doctor_line(settings)
+    assert doctor_line(settings).endswith("no key; breaker closed")
 
 
 def test_a_failed_trial_opens_the_breaker_again(local_model: object) -> None:
@@ -180,7 +181,9 @@ def test_a_key_file_others_can_read_is_refused_in_one_line(
 
 
 def doctor_line(settings: Settings) -> str:
-    return next(c.detail for c in provider_checks(settings) if c.name == "provider work")
+    """doctor's line on the "work" profile, "FAIL" in front when its check fails."""
+    check = next(c for c in provider_checks(settings) if c.name == "provider work")
+    return check.detail if check.ok else f"FAIL {check.detail}"
 
 
 def test_model_route_sends_every_request_to_a_chosen_profile_or_none(local_model: object) -> None:
