@@ -1,7 +1,8 @@
 """Where to draw the planner's confidence lines: from an evaluation report (``tools/eval.py
 --json``), how many answers above and below each threshold were right, and how many were
-confidently wrong, for composed commands (their example's score) and for tools chosen by
-retrieval (how near in meaning: "(meaning 0.52)" in the plan's why).
+confidently wrong, for composed commands (their example's score), for tools chosen by
+retrieval (how near in meaning: "(meaning 0.52)" in the plan's why) and for best guesses
+(hedged, so never confidently wrong: the line is where they stop being right often enough).
 
     python tools/calibrate.py REPORT.json --families open,open2
 
@@ -22,14 +23,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evallib.report import confidently_wrong
 
 COMPOSED = re.compile(r"composed from the example .*? \((\d\.\d+); nearest tool")
+GUESS = re.compile(r"best guess from the example .*? \((\d\.\d+)\)")
 MEANING = re.compile(r"\(meaning (\d\.\d+)\)")
-LINES = {"composed": (0.62, 0.65, 0.68, 0.7, 0.72, 0.75), "tool": (0.3, 0.4, 0.45, 0.5, 0.55, 0.6)}
+LINES = {
+    "composed": (0.62, 0.65, 0.68, 0.7, 0.72, 0.75),
+    "tool": (0.3, 0.4, 0.45, 0.5, 0.55, 0.6),
+    "guess": (0.5, 0.55, 0.6, 0.65),
+}
 
 
 def scored(record: dict[str, Any]) -> tuple[str, float] | None:
     """("composed" | "tool", score) of the record's first step, when its why carries one."""
     plan = record.get("plan") or []
     why = str(plan[0].get("why", "")) if plan else ""
+    if m := GUESS.search(why):  # a best guess: "right" is what the line is chosen by
+        return "guess", float(m.group(1))
     if m := COMPOSED.search(why):
         return "composed", float(m.group(1))
     if m := MEANING.search(why):

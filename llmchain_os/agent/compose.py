@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from llmchain_os.agent.retrieval import WORD
 from llmchain_os.agent.slots import Slots, read_slots
 from llmchain_os.reading.paths import FILE_WORD
-from llmchain_os.reading.words import STOP
+from llmchain_os.reading.words import FILLER, STOP
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,6 +46,12 @@ DEFAULTS = {"DIR": "."}
 # tools/calibrate.py over an eval report; BENCHMARKS.md): "unsure" with suggestions instead.
 # A composed command from an example this near (cosine of the request and its phrasing):
 MIN_SCORE = 0.70
+# Below MIN_SCORE but this near, the best candidate may still run, shown as a best guess
+# that asks back; below it, "unsure" with suggestions.
+GUESS_SCORE = 0.60
+# A candidate that uses every operand the request names goes before a nearer one that
+# leaves one out, when it is at most this much further away.
+COVER_SLACK = 0.08
 MARGIN = 0.03  # an example must beat the nearest tool example by this much
 # A tool chosen by word overlap must be this near in meaning (its own examples, cosine).
 TOOL_FLOOR = 0.55
@@ -79,6 +85,17 @@ class Candidate:
     command: str
     phrasing: str
     score: float
+    # What the request names that the command leaves out ("3" in "the 3 newest files" for
+    # `ls -t | head -n 1`): it answers a narrower question than was asked.
+    unused: tuple[str, ...] = ()
+    # Words of the request that none of the example's phrasings has ("blank" in "how many
+    # blank lines" for `wc -l`): it may answer a neighbouring question.
+    unexplained: tuple[str, ...] = ()
+
+    @property
+    def whole(self) -> bool:
+        """It uses every operand and accounts for every word of the request."""
+        return not self.unused and not self.unexplained
 
 
 Near = tuple[Example, str, float]  # an example, its phrasing nearest the request, the score
@@ -122,6 +139,7 @@ class Composer:
         self._tool_texts = [masked(r) for requests in (tools or {}).values() for r in requests]
         self.tool_vectors = cached_vectors("tools", self._tool_texts, embedder, cache)
         self._last: tuple[str, Slots, NDArray[np.float32] | None] = ("", Slots(), None)
+        self._known: dict[str, frozenset[str]] = {}
 
     @cached_property
     def _words(self) -> tuple[frozenset[str], list[str]]:
@@ -181,7 +199,7 @@ class Composer:
         """Ready-to-run commands from the nearest examples, for an "unsure" answer: only
         ones the request's operands fill and that pass the checks."""
         near = self.nearest_to(self._query(text), 6)
-        filled, _ = self._fill_each(near, self._read(text)[0], SUGGEST_SCORE, k)
+        filled, _ = self._fill_each(near, text, SUGGEST_SCORE, k)
         return [c.command for c in filled]
 
     def route(self, text: str, changes: bool = False) -> tuple[list[Candidate], str, float]:
@@ -235,17 +253,31 @@ class Composer:
         Unfillable when the best one lacks an operand."""
         query = query if query is not None else self._query(text)
         near = self.nearest_to(query, 5, changes, remote)
-        found, missing = self._fill_each(near, self._read(text)[0], MIN_SCORE, here=not remote)
+        found, missing = self._fill_each(near, text, MIN_SCORE, here=not remote)
         if not found and missing:
             raise Unfillable(missing)
-        return found
+        return covering_first(found)
 
-    @staticmethod
+    def guess(self, text: str, changes: bool = False) -> list[Candidate]:
+        """Candidates between GUESS_SCORE and MIN_SCORE too, for a request nothing fits
+        well: the planner shows the first as a best guess that asks back."""
+        near = self.nearest_to(self._query(text), 5, changes)
+        found = self._fill_each(near, text, GUESS_SCORE)[0]
+        return [c for c in covering_first(found) if not c.unused]
+
     def _fill_each(
-        near: list[Near], slots: Slots, floor: float, limit: int | None = None, here: bool = True
+        self,
+        near: list[Near],
+        text: str,
+        floor: float,
+        limit: int | None = None,
+        here: bool = True,
     ) -> tuple[list[Candidate], str]:
-        """The examples of ``near`` at or above ``floor`` that ``slots`` fill and that pass
-        the checks (at most ``limit``), and what the first unfillable one lacked."""
+        """The examples of ``near`` at or above ``floor`` that the request's operands fill
+        and that pass the checks (at most ``limit``), and what the first unfillable one
+        lacked."""
+        slots = self._read(text)[0]
+        asked = self._asked(text, slots)
         found: list[Candidate] = []
         missing = ""
         for example, phrasing, score in near:
@@ -257,8 +289,58 @@ class Composer:
                 missing = missing or str(exc)
                 continue
             if runnable(command, here):
-                found.append(Candidate(command, phrasing, score))
+                unexplained = tuple(sorted(asked - self._vocabulary(example)))
+                found.append(
+                    Candidate(command, phrasing, score, left_out(command, slots), unexplained)
+                )
         return found, missing
+
+    def _asked(self, text: str, slots: Slots) -> frozenset[str]:
+        """The request's own words (misspellings read as the word they nearly spell, and
+        the operands and filler left out), by stem."""
+        named = {stem(w) for v in slots.operands() for w in WORD.findall(v.lower())}
+        said = {stem(w) for w in WORD.findall(self._spelled(text).lower()) if w not in FILLER}
+        return frozenset(w for w in said - named if w.isalpha() and len(w) > 1)
+
+    def _vocabulary(self, example: Example) -> frozenset[str]:
+        if example.command not in self._known:
+            texts = [*example.requests, example.command]
+            self._known[example.command] = frozenset(
+                stem(w) for t in texts for w in WORD.findall(t.lower())
+            )
+        return self._known[example.command]
+
+
+def stem(word: str) -> str:
+    """A word without its common endings ("lines", "line" -> "lin"; "changed", "change" ->
+    "chang"), so a request and an example that say it differently still share it."""
+    word = word.split("'")[0]
+    for ending in ("ing", "ed", "es", "s"):
+        if len(word) > len(ending) + 2 and word.endswith(ending):
+            word = word[: -len(ending)]
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
+
+
+def covering_first(found: list[Candidate]) -> list[Candidate]:
+    """The candidates that use every operand the request names (within COVER_SLACK of the
+    best) first: "lines 12 to 15 of poem.txt" wants the example that takes both numbers."""
+    if not found:
+        return found
+    floor = found[0].score - COVER_SLACK
+    whole = [c for c in found if c.whole and c.score >= floor]
+    return whole + [c for c in found if c not in whole]
+
+
+def left_out(command: str, slots: Slots) -> tuple[str, ...]:
+    """The request's operands that ``command`` does not contain as a whole (a number as a
+    whole number, so `sed -n '12,15p'` has 15; a word as a whole word)."""
+
+    def used(value: str) -> bool:
+        edge = r"\d" if value.isdigit() else r"\w"
+        return re.search(rf"(?<!{edge}){re.escape(value)}(?!{edge})", command) is not None
+
+    return tuple(v for v in slots.operands() if not used(v))
 
 
 SAMPLE = Slots(

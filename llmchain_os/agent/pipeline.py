@@ -77,19 +77,23 @@ def local(request: Request, executor: Executor, parts: Parts) -> Iterator[Event]
     parts.check_model()  # a broken model is said now, though this plan may not need it
     yield Event(kind=EventKind.STATUS, text="planning")
     outcome = parts.planner().plan(request)
-    if outcome.plan is None:
-        why = outcome.unsure or "unsure"
-        matches = [m.__dict__ for m in outcome.matches[:3]]
+    guess = outcome.plan.guess if outcome.plan is not None else ""
+    matches = [m.__dict__ for m in outcome.matches[:3]]
+    if outcome.plan is None or guess:  # a stronger model beats a best guess
         choices = parts.fallbacks()
         if choices:
+            why = outcome.unsure or guess or "unsure"
             yield from fall_back(request, executor, parts, choices, why, matches)
             return
+    if outcome.plan is None:
+        why = outcome.unsure or "unsure"
         yield Event(kind=EventKind.UNSURE, text=why, data={"matches": matches})
         return
     yield from executor.execute(outcome.plan)
     yield Event(kind=EventKind.STATUS, text="answering")
     timings = {**outcome.timings, "tools": sum(r.duration_s for r in executor.records)}
-    yield answer(request, executor, parts, timings, start)
+    ev = answer(request, executor, parts, timings, start)
+    yield hedged(ev, guess) if guess else ev
 
 
 def answer(
@@ -105,6 +109,12 @@ def answer(
     timings = {**timings, "answer": time.perf_counter() - began}
     timings["total"] = time.perf_counter() - start
     return answer_event(text, by, timings, parts.local_name, parts.model_name())
+
+
+def hedged(ev: Event, guess: str) -> Event:
+    """The answer to a best-guess plan says so and asks back: it may answer another question."""
+    text = f"{ev.text}\nThat was a best guess ({guess}). Is it what you meant?"
+    return ev.model_copy(update={"text": text, "data": {**ev.data, "guess": guess}})
 
 
 def tool_loop(

@@ -62,6 +62,8 @@ class Plan(BaseModel):
     steps: list[Step]
     source: str = "retrieval"  # retrieval | tools (model tool calls) | user (!cmd) | mcp
     score: float = 1.0
+    # Why this plan is only a best guess ("" when the planner is confident of it).
+    guess: str = ""
 
 
 class StepStatus(StrEnum):

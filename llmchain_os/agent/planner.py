@@ -64,12 +64,22 @@ class PlanOutcome:
     composed: str | None = None  # the command _choose composed for the clause being planned
     others: list[str] = field(default_factory=list)  # the next candidates, tried if it fails
     matches: list[Match] = field(default_factory=list)
+    # Why the plan is only a best guess ("" when confident): the answer says so and asks back.
+    guess: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     model_calls: int = 0
+
+    def hedge(self, why: str) -> None:
+        """Mark the plan a best guess, for ``why`` (each clause's reason is kept)."""
+        self.guess = f"{self.guess}; {why}" if self.guess else why
 
 
 class Unsure(Exception):
     pass
+
+
+class Unfit(Unsure):
+    """The nearest tool is too far in meaning: a composed best guess may still be offered."""
 
 
 def _fmt(matches: list[Match]) -> str:
@@ -161,6 +171,7 @@ class RetrievalPlanner:
             steps=steps,
             source="retrieval",
             score=min((m.score for m in outcome.matches[:1]), default=1.0),
+            guess=outcome.guess,
         )
         return outcome
 
@@ -313,6 +324,15 @@ class RetrievalPlanner:
         self._refuse_unsupported(clause)
         if found := self._claimed(Stage.LAST, clause):
             return found
+        try:
+            return self._retrieve(clause, outcome)
+        except Unfit:
+            if (guessed := self._guess(clause, outcome)) is not None:
+                return guessed
+            raise
+
+    def _retrieve(self, clause: str, outcome: PlanOutcome) -> tuple[Tool, str]:
+        """The tool whose examples match the clause best, checked for fit in meaning."""
         ranked = [m for m in self.index.rank(clause) if self._offered(m.tool, clause)]
         outcome.matches = ranked
         tools = [m for m in ranked if m.tool != NONE_LABEL]
@@ -326,7 +346,7 @@ class RetrievalPlanner:
         if top is None or top.score < self.min_score:
             tried = self.composer.suggest(clause) if self.composer is not None else []
             maybe = " Maybe: " + ", ".join(f"`!{c}`" for c in tried) + "." if tried else ""
-            raise Unsure(
+            raise Unfit(
                 f"I'm not sure what to do with {clause!r}. Closest tools: {_fmt(ranked[:3])}."
                 f"{maybe}{self._programs_hint(clause)} Try rephrasing, name a path or "
                 "process, or run a command with !"
@@ -404,7 +424,7 @@ class RetrievalPlanner:
             return f" (meaning {fit:.2f})"
         tried = self.composer.suggest(clause)
         maybe = " Maybe: " + ", ".join(f"`!{c}`" for c in tried) if tried else ""
-        raise Unsure(
+        raise Unfit(
             f"I'm not sure what to do with {clause!r}: the nearest tool, {tool}, does not fit "
             f"it ({fit:.2f}).{maybe}{self._programs_hint(clause)} Try rephrasing, or run a "
             "command with !"
@@ -437,6 +457,12 @@ class RetrievalPlanner:
         best = found[0]
         outcome.composed = best.command
         outcome.others = [c.command for c in found[1:3]]
+        if best.unused:
+            left = ", ".join(repr(u) for u in best.unused)
+            outcome.hedge(f"`{best.command}` does not use {left} from your request")
+        elif best.unexplained:
+            words = ", ".join(repr(u) for u in best.unexplained)
+            outcome.hedge(f"`{best.command}` may not take {words} into account")
         from llmchain_os.knowledge.manpages import explain_options
 
         flags = "; ".join(explain_options(best.command, limit=3))  # from the machine's manuals
@@ -448,13 +474,31 @@ class RetrievalPlanner:
             + (f"; other candidates: {others}" if others else "")
         )
 
+    def _guess(self, clause: str, outcome: PlanOutcome) -> tuple[Tool, str] | None:
+        """No tool fits and no example is near enough to be sure: the nearest example the
+        request's operands fill, as a best guess the answer asks back about (a change is
+        asked with its exact command anyway); None when even that is too far."""
+        if self.command is None or self.composer is None:
+            return None
+        found = self.composer.guess(clause, asks_change(clause))
+        if not found:
+            return None
+        best = found[0]
+        outcome.composed = best.command
+        outcome.others = [c.command for c in found[1:3]]
+        outcome.hedge(
+            f"nothing I know fits {clause!r} well; `{best.command}` is from the nearest "
+            f"example, {best.phrasing!r} ({best.score:.2f})"
+        )
+        return self.command, f"best guess from the example {best.phrasing!r} ({best.score:.2f})"
+
     def _refuse_remote(self, clause: str) -> None:
         """A request about another host: this machine's figures would mislead."""
         host = remote_target(clause)
         if host is not None:
             raise Unsure(
-                f"{clause!r} is about another host ({host}); remote hosts are not supported "
-                "yet, and answering with this machine's figures would mislead"
+                f"{clause!r} is about another host ({host}), which is not in your inventory "
+                "(llmos hosts add); answering with this machine's figures would mislead"
             )
 
     def _refuse_unsupported(self, clause: str) -> None:

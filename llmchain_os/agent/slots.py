@@ -71,6 +71,13 @@ class Slots:
     new: str = ""  # what to create: the word after "called" or "named"
     service: str = ""  # a service the request acts on ("restart nginx", "the sshd service")
 
+    def operands(self) -> list[str]:
+        """Every value the request names, once each, in a stable order."""
+        values = [*self.files, *self.dirs, *self.numbers]
+        values += [self.pattern, self.replacement, self.ext, self.days, self.size]
+        values += [self.name, self.new, self.service]
+        return list(dict.fromkeys(v for v in values if v))
+
     def value(self, slot: str) -> str | None:
         """The request's value for a slot of the examples (FILE, DIR, N ...), or None."""
         simple = {

@@ -23,6 +23,7 @@ class ChainResult(BaseModel):
     steps: list[StepRecord] = Field(default_factory=list)
     answer: str = ""
     answer_by: str = ""
+    guess: str = ""  # why the plan was only a best guess (the answer asks back)
     unsure: str | None = None
     error: str | None = None
     exit_code: int = ExitCode.DONE
@@ -48,6 +49,7 @@ class ChainResult(BaseModel):
             self.steps.append(StepRecord.model_validate(ev.data))
         elif ev.kind is EventKind.ANSWER:
             self.answer, self.answer_by = ev.text, ev.data.get("by", "")
+            self.guess = str(ev.data.get("guess", ""))
             self.provider = ev.data.get("provider", self.provider)
             self.model = ev.data.get("model", self.model)
             self.timings = ev.data.get("timings", {})

@@ -26,7 +26,7 @@ EXTENSIONS = frozenset(
 )
 EXT_FILES = re.compile(r"(?<![\w/])\.?([a-z0-9]{1,5})\s+(?:files?|backups?|dumps?)\b", re.I)
 AGE = re.compile(
-    r"\b(?:older than|more than|over|at least)\s+(\d+|an?|\w+)\s+(day|week|month|year)s?",
+    r"\b(?:older th[ae]n|more th[ae]n|over|at least)\s+(\d+|an?|\w+)\s+(day|week|month|year)s?",
     re.I,
 )
 # "haven't been modified in 90 days": as old as "older than 90 days".
@@ -39,7 +39,7 @@ UNTOUCHED = re.compile(
 KINDS = {"python": "py", "shell": "sh", "text": "txt", "markdown": "md", "javascript": "js"}
 KIND_FILES = re.compile(rf"\b({'|'.join(KINDS)})\s+(?:source\s+)?(?:files?|scripts?)\b", re.I)
 BYTES = re.compile(
-    r"\b(?:bigger|larger|more|over|above|greater)\s+(?:than\s+)?(\d+(?:\.\d+)?\s*[kmgt]i?b)\b",
+    r"\b(?:bigger|larger|more|over|above|greater)\s+(?:th[ae]n\s+)?(\d+(?:\.\d+)?\s*[kmgt]i?b)\b",
     re.I,
 )
 

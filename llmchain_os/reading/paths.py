@@ -39,7 +39,8 @@ def relative_paths(text: str) -> list[str]:
         m.group(1) for m in FILE_WORD.finditer(PATH.sub(" ", text)) if is_file_word(m.group(1))
     ]
     # The first word is the order ("delete it"), even where a file has that name.
-    for word in re.findall(r"(?<![\w/~.\-])[\w][\w.\-]*(?![\w/])", text)[1:]:
+    # "in archive/": a folder word may end in its slash
+    for word in re.findall(r"(?<![\w/~.\-])([\w][\w.\-]*)/?(?![\w/])", text)[1:]:
         if word not in found and word.lower() not in STOP and os.path.exists(word):
             found.append(word)
     return found

@@ -9,6 +9,16 @@ STOP = frozenset(
     "which how do does can could please show tell give list find check get see at by with "
     "right now so much many some there any all from".split()
 )
+# Words that add no request of their own: with STOP, what a command need not account for
+# ("can you pls show me the hidden files in here": only "hidden files" must be explained).
+FILLER = STOP | frozenset(
+    "and or also too very really actually exactly just only quick quickly pls plz please hey "
+    "hi thanks thank ok okay kindly currently here there where when who whom whose why was "
+    "were has have had did done will would should shall may might must into onto out up "
+    "about them they their these those one ones thing things stuff box machine computer "
+    "system server host dont don doesn isn aren wasn want need like know let us our am "
+    "then than via per using use used every each".split()
+)
 NUMBER_WORDS = {
     "one": 1,
     "two": 2,

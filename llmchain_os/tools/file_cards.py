@@ -24,6 +24,18 @@ DELETE_VERB = re.compile(
     re.I,
 )
 APPEND = re.compile(r"\b(?:append|add)\b", re.I)
+# Which files first ("the smallest", "3 newest"); a few common misspellings of each.
+ORDERS = {
+    "smallest": re.compile(r"\b(?:small?e?st|tiniest|least space)\b", re.I),
+    "newest": re.compile(
+        r"\b(?:newe?st|latest|most recent(?:ly)?|last (?:modified|changed|edited))\b", re.I
+    ),
+    "oldest": re.compile(r"\b(?:olde?st|least recent(?:ly)?)\b", re.I),
+    "largest": re.compile(r"\b(?:bigg?e?st|large?st|heaviest|most (?:space|room))\b", re.I),
+}
+# "the biggest file": one; "the 3 newest files", "top 5": that many.
+HOW_MANY = re.compile(r"\b(?:top\s+)?(\d{1,2})\s+(?:\w+\s+){0,3}?(?:files?|ones?)\b", re.I)
+ONE_FILE = re.compile(r"\bfile\b(?!s)", re.I)
 # Unquoted text spelled out after a marker, to the end of the request.
 WORDED_CONTENT = re.compile(
     r"\b(?:with the (?:text|line|words?|contents?)|containing the (?:text|line)|that says|"
@@ -52,7 +64,17 @@ def _find(c: Clause) -> dict[str, Any]:
     args = _filters(c.text)
     if (size := find_size(c.text)) is not None:
         args["larger_than"] = size
-    return args
+    return {**args, **_ranking(c.text)}
+
+
+def _ranking(text: str) -> dict[str, Any]:
+    """The order a superlative asks for, and how many: "the smallest file" -> one."""
+    order = next((name for name, rule in ORDERS.items() if rule.search(text)), None)
+    if order is None:
+        return {}
+    if m := HOW_MANY.search(text):
+        return {"order": order, "limit": max(1, min(int(m.group(1)), 50))}
+    return {"order": order, "limit": 1} if ONE_FILE.search(text) else {"order": order}
 
 
 def _delete(c: Clause) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import re
 import stat
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
@@ -88,6 +88,9 @@ DeletePath = Annotated[str, Field(min_length=1, max_length=4096), AfterValidator
 FilePath = Annotated[str, Field(min_length=1, max_length=4096), AfterValidator(_new_or_existing)]
 Pattern = Annotated[str, Field(min_length=1, max_length=256)]
 Days = Annotated[float | None, Field(ge=0)]
+# Which files come first: by size or by modification time.
+Order = Literal["largest", "smallest", "newest", "oldest"]
+Limit = Annotated[int | None, Field(ge=1, le=MAX_LISTED)]
 Bytes = Annotated[int | None, BeforeValidator(_size), Field(ge=0)]
 
 
@@ -100,6 +103,7 @@ class FileRow(ToolOutput):
     path: str
     size: int
     modified: str
+    mtime: float = Field(default=0.0, exclude=True)  # for ordering by time
 
 
 class FoundFiles(ToolOutput):
@@ -109,16 +113,20 @@ class FoundFiles(ToolOutput):
     total_bytes: int
     files: list[FileRow]
     complete: bool = True
+    order: str = "largest"
 
     def summary(self) -> str:
         if not self.count:
             return f"No files matching {self.pattern} under {self.path}."
         more = "" if self.complete else f" (stopped after {MAX_SCAN:,} entries)"
         top = self.files[0]
+        by_time = self.order in ("newest", "oldest")
+        fact = f"modified {top.modified}" if by_time else human_bytes(top.size)
+        shown = "" if len(self.files) >= self.count else f", {len(self.files)} shown"
         return (
             f"{plural(self.count, 'file')} matching {self.pattern} under {self.path}, "
-            f"{human_bytes(self.total_bytes)} in all{more}; the largest is {top.path} "
-            f"({human_bytes(top.size)})."
+            f"{human_bytes(self.total_bytes)} in all{more}{shown}; the {self.order} is "
+            f"{top.path} ({fact})."
         )
 
     def table(self) -> Table:
@@ -186,7 +194,9 @@ def _row(
         return None
     if older_than_days is not None and now - st.st_mtime <= older_than_days * 86400:
         return None
-    return FileRow(path=os.path.join(root, name), size=st.st_size, modified=_modified(st))
+    return FileRow(
+        path=os.path.join(root, name), size=st.st_size, modified=_modified(st), mtime=st.st_mtime
+    )
 
 
 def _walk(
@@ -211,22 +221,26 @@ def find_files(
     pattern: Pattern = "*",
     older_than_days: Days = None,
     larger_than: Bytes = None,
+    order: Order = "largest",
+    limit: Limit = None,
 ) -> FoundFiles:
     """Files under a folder (the current one unless named) by name pattern, age in days and
-    size (e.g. 100MB), largest first."""
+    size (e.g. 100MB), largest first (or smallest, newest, oldest); limit: how many to show."""
     if Path(path).is_dir():
         rows, complete = _walk(path, pattern, older_than_days, larger_than)
     else:  # one file named outright: it is the answer if it passes the filters
         row = _row(*os.path.split(path), older_than_days, larger_than, time.time())
         rows, complete = [row] if row is not None else [], True
-    rows.sort(key=lambda r: r.size, reverse=True)
+    by_time = order in ("newest", "oldest")
+    rows.sort(key=lambda r: r.mtime if by_time else r.size, reverse=order in ("largest", "newest"))
     return FoundFiles(
         path=path,
         pattern=pattern,
         count=len(rows),
         total_bytes=sum(r.size for r in rows),
-        files=rows[:MAX_LISTED],
+        files=rows[: limit or MAX_LISTED],
         complete=complete,
+        order=order,
     )
 
 

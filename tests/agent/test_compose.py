@@ -11,12 +11,16 @@ import pytest
 from llmchain_os.agent.compose import (
     SAMPLE,
     SLOT,
+    Candidate,
     Composer,
     Example,
     Unfillable,
+    covering_first,
     fill,
+    left_out,
     load_examples,
     runnable,
+    stem,
 )
 from llmchain_os.agent.slots import Slots, read_slots
 from llmchain_os.knowledge.embed import Embedder
@@ -179,3 +183,58 @@ def test_a_misspelt_word_is_read_as_the_known_word_it_nearly_spells(
 def test_a_typo_no_longer_hides_the_command(composer: Composer, here: Path) -> None:
     found, _, _ = composer.route("whats my hostnme")
     assert found and found[0].command == "hostname"
+
+
+def test_an_operand_the_command_leaves_out_is_named() -> None:
+    slots = read_slots("print lines 12 to 15 of notes.txt")
+
+    assert left_out("sed -n '12,15p' -- notes.txt", slots) == ()
+    assert left_out("sed -n '12p' -- notes.txt", slots) == ("15",)
+    assert left_out("sed -n '120p' -- notes.txt", slots) == ("12", "15")  # whole words only
+
+
+def test_a_candidate_that_uses_every_operand_goes_first_when_near_enough() -> None:
+    partial = Candidate("ls -t -- docs | head -n 1", "newest file in docs", 0.80, ("3",))
+    whole = Candidate("ls -t -- docs | head -n 3", "the 5 newest in docs", 0.75)
+    far = Candidate("ls -- docs", "what is in docs", 0.60)
+
+    assert covering_first([partial, whole]) == [whole, partial]
+    assert covering_first([partial, far]) == [partial, far]  # too far to be the better fit
+
+
+def test_a_number_the_nearest_example_ignores_picks_the_example_that_takes_it(
+    composer: Composer, here: Path
+) -> None:
+    for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
+        (here / "docs" / name).write_text(name)
+    found, _, _ = composer.route("show the 3 most recently modified files in docs")
+
+    assert found and found[0].command == "ls -t -- docs | head -n 3"
+    assert found[0].unused == ()
+
+
+def test_near_but_not_sure_is_a_best_guess_that_asks_back(here: Path, local_model: object) -> None:
+    from llmchain_os import Chain
+    from llmchain_os.api import Session
+    from llmchain_os.config import Settings
+
+    (here / "poem.txt").write_text("".join(f"line {i}\n" for i in range(1, 21)))
+    session = Session(Settings(n_threads=1), model=local_model)  # type: ignore[arg-type]
+    result = Chain(session=session).invoke("print lines 12 to 15 of poem.txt")
+
+    assert result.steps and result.guess, result
+    assert "15" in result.guess  # what the command left out of the request
+    assert result.answer.rstrip().endswith("?")
+
+
+def test_a_word_the_example_does_not_account_for_is_named(composer: Composer, here: Path) -> None:
+    found, _, _ = composer.route("how many blank lines are in notes.txt")
+    plain, _, _ = composer.route("how many lines are in notes.txt")
+
+    assert found and "blank" in found[0].unexplained
+    assert plain and plain[0].whole  # the same example explains every word of this one
+
+
+def test_stems_meet_whatever_the_ending() -> None:
+    assert stem("lines") == stem("line") and stem("changed") == stem("change")
+    assert stem("matches") == stem("match") and stem("don't") == "don"

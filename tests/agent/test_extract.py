@@ -58,6 +58,7 @@ def test_relative_file_names_and_existing_words_are_paths(
     assert find_paths("how many python files are in src") == []
     (tmp_path / "src").mkdir()
     assert find_paths("how many python files are in src") == ["src"]
+    assert find_paths("list files in src/ older than 30 days") == ["src"]  # its slash too
     assert find_paths("the largest files in my home folder?") == ["~"]
 
 

@@ -219,6 +219,49 @@ def test_write_refuses_a_symlink_and_a_missing_folder(tmp_path: Path) -> None:
     assert (tmp_path / "real").read_text() == "r"
 
 
+def test_find_files_orders_by_size_or_time_and_shows_as_many_as_asked(tmp_path: Path) -> None:
+    for age, (name, size) in enumerate([("mid", 20), ("big", 300), ("tiny", 1), ("old", 50)]):
+        path = tmp_path / name
+        path.write_bytes(b"x" * size)
+        os.utime(path, (time.time() - age * 86400, time.time() - age * 86400))
+    find = tool("find_files")
+
+    def names(**args: object) -> list[str]:
+        found = find.call(find.parse_args({"path": str(tmp_path), **args}))
+        return [Path(f.path).name for f in found.files]  # type: ignore[attr-defined]
+
+    assert names() == ["big", "old", "mid", "tiny"]
+    assert names(order="smallest", limit=1) == ["tiny"]
+    assert names(order="newest", limit=2) == ["mid", "big"]
+    assert names(order="oldest") == ["old", "tiny", "big", "mid"]
+    one = find.call(find.parse_args({"path": str(tmp_path), "order": "oldest", "limit": 1}))
+    assert one.summary().endswith(
+        f"1 shown; the oldest is {tmp_path / 'old'} (modified "
+        f"{time.strftime('%Y-%m-%d', time.localtime(time.time() - 3 * 86400))})."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("whats the bigest file in this folder", {"order": "largest", "limit": 1}),
+        ("which file in data is the smalest?", {"order": "smallest", "limit": 1}),
+        ("show the 3 most recently modified files", {"order": "newest", "limit": 3}),
+        ("what are the largest files in /tmp", {"path": "/tmp", "order": "largest"}),
+        ("find files bigger than 100MB in /var", {"path": "/var", "larger_than": "100MB"}),
+    ],
+)
+def test_find_files_reads_which_files_first_and_how_many(
+    text: str, args: dict[str, object]
+) -> None:
+    from llmchain_os.reading.world import FixedWorld
+    from llmchain_os.tools.card import Clause
+
+    card = tool("find_files").card
+    assert card.extract is not None
+    assert card.extract(Clause(text, FixedWorld())) == args
+
+
 def test_find_files_by_size_and_age_and_file_info(logs: Path) -> None:
     find = tool("find_files")
     big = find.call(find.parse_args({"path": str(logs.parent), "larger_than": "1K"}))

@@ -28,6 +28,8 @@ FAMILIES = (
     "open",
     "open2",
     "open3",
+    "open4",
+    "resources2",
 )
 
 
