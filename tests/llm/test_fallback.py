@@ -8,6 +8,7 @@ The local side is the real embedded model; "tell me a joke" is a request it is u
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -215,3 +216,26 @@ def test_the_shell_says_which_profile_answered(local_model: object) -> None:
         for ev in session.handle(UNSURE_TEXT):
             Renderer(console).render(ev)
     assert "a joke\n(answered by work, m-work)" in console.export_text()
+
+
+def test_llmos_run_json_names_who_answered_and_who_failed_before() -> None:
+    from tests.test_cli import llmos
+
+    with Endpoint(reply="a joke from work") as server:
+        path = Path(os.environ["XDG_CONFIG_HOME"]) / "llmchain-os" / "config.toml"
+        path.parent.mkdir(parents=True)
+        path.write_text(
+            f'fallback = ["down", "work"]\n[providers.down]\nbase_url = "{dead_url()}"\n'
+            f'model = "m-down"\nretries = 0\n[providers.work]\nbase_url = "{server.url}"\n'
+            'model = "m-work"\n'
+        )
+        proc = llmos("run", "--json", UNSURE_TEXT)
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 0, proc.stderr
+    assert (data["provider"], data["model"], data["answer"]) == (
+        "work",
+        "m-work",
+        "a joke from work",
+    )
+    assert [t["provider"] for t in data["fallback"]["tried"]] == ["down"]
+    assert "cannot connect" in data["fallback"]["tried"][0]["error"]
