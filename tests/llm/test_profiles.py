@@ -133,3 +133,11 @@ def test_an_installed_plugin_registers_through_the_same_hook_as_the_builtins(
 
 
 EchoPlugin = SimpleNamespace(register_providers=register_providers)
+
+
+def test_a_key_written_into_a_profile_is_refused_without_echoing_it() -> None:
+    write_config('[providers.work]\nbase_url = "http://x/v1"\napi_key = "sk-inline-4455667788"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={})
+    assert "providers.work.api_key" in str(err.value)
+    assert "sk-inline-4455667788" not in str(err.value)
