@@ -70,6 +70,7 @@ VALID_ARGS = {
     "diagnose": '{"question": "memory", "sample_s": 0.5}',
     "disks": '{"sample_s": 0.5}',
     "sensors": "{}",
+    "environment": '{"name": "PATH"}',
     "services": '{"unit": "cron", "failed_only": false, "lines": 5}',
     "service_action": '{"unit": "cron", "action": "restart"}',
     "logged_in_users": "{}",
