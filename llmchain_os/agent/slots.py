@@ -26,8 +26,10 @@ EXT = re.compile(
     r"\*\.([A-Za-z0-9]{1,6})\b|(?<![\w.])\.([A-Za-z0-9]{1,6})\s+files?\b"
     r"|\b([A-Za-z0-9]{2,5})\s+files\b"
 )
+# "the word the": what follows is the text looked for, a stopword too ("word count" is not).
+THE_WORD = re.compile(r"\bthe\s+(?:word|term|string)\s+(\S+)", re.I)
 AFTER = re.compile(
-    r"\b(?:containing|contains?|mentioning|mentions?|matching|match|with|for|word|says?|"
+    r"\b(?:containing|contains?|mentioning|mentions?|matching|match|with|for|says?|"
     r"lines?\s+(?:with|about))\s+(\S+)",
     re.I,
 )
@@ -249,6 +251,8 @@ def _pattern(quoted: list[str], text: str, named: set[str]) -> str:
     """Quoted text first; else the word after "containing", "with", "for" ..."""
     if quoted:
         return quoted[0]
+    if (m := THE_WORD.search(text)) and (word := m.group(1).strip(",.?!;:")) not in named:
+        return word
     for m in AFTER.finditer(text):
         word = str(m.group(1)).strip(",.?!;:")
         if word and word.lower() not in STOP and word not in named:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 
 import psutil
@@ -22,7 +23,12 @@ from llmchain_os.tools.registry import builtin_registry
 @pytest.fixture
 def sleeper() -> Iterator[psutil.Process]:
     proc = subprocess.Popen(["sleep", "60"])
-    yield psutil.Process(proc.pid)
+    child = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 5
+    # between fork and exec the child is still the test's python, without its own command line
+    while child.cmdline() != ["sleep", "60"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    yield child
     proc.kill()
     proc.wait()
 
