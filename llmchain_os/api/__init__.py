@@ -64,6 +64,7 @@ from llmchain_os.api.scripts import (
     would_run,
 )
 from llmchain_os.api.session import ChainResult, Session
+from llmchain_os.api.voice import Heard, hear, judged, record_voice, speak_reply
 from llmchain_os.errors import ToolError
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "AuditReport",
     "ChainResult",
     "Decision",
+    "Heard",
     "ImportReport",
     "InputRejected",
     "JobApprover",
@@ -95,12 +97,14 @@ __all__ = [
     "export_memory",
     "forget_memory",
     "get_script",
+    "hear",
     "host_words",
     "import_hosts",
     "is_editable",
     "is_yes",
     "job_approver",
     "job_lines",
+    "judged",
     "list_hosts",
     "list_memory",
     "list_scripts",
@@ -108,6 +112,7 @@ __all__ = [
     "memory_feedback",
     "model_status",
     "recall_memory",
+    "record_voice",
     "remember_note",
     "remove_host",
     "remove_job_asked",
@@ -119,6 +124,7 @@ __all__ = [
     "script_question",
     "search_memory",
     "show_script",
+    "speak_reply",
     "step_script_text",
     "trash_listing",
     "trust_host",
