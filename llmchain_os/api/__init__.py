@@ -64,7 +64,14 @@ from llmchain_os.api.scripts import (
     would_run,
 )
 from llmchain_os.api.session import ChainResult, Session
-from llmchain_os.api.voice import Heard, hear, judged, record_voice, speak_reply
+from llmchain_os.api.voice import (
+    Heard,
+    hear,
+    judged,
+    record_voice,
+    speak_reply,
+    speech_problem,
+)
 from llmchain_os.errors import ToolError
 
 __all__ = [
@@ -125,6 +132,7 @@ __all__ = [
     "search_memory",
     "show_script",
     "speak_reply",
+    "speech_problem",
     "step_script_text",
     "trash_listing",
     "trust_host",

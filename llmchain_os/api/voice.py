@@ -98,6 +98,13 @@ def record_voice() -> bytes:
     return record()
 
 
+def speech_problem() -> str:
+    """Why replies cannot be spoken here ("" when they can)."""
+    from llmchain_os.voice.speech import speech_problem as problem
+
+    return problem()
+
+
 def speak_reply(text: str, wav: str | None = None) -> str:
     """Say the short summary of a reply (no tables) through espeak-ng; returns what was said."""
     from llmchain_os.voice.speech import speak

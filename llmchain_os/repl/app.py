@@ -90,6 +90,8 @@ class Shell:
         self._hosts_read = -HOST_WORDS_S - 1.0
         self.running = True
         self.status_code = 0
+        self.speaking = False  # /speak: replies are also said aloud
+        self.last_reply = ""
 
     @property
     def session(self) -> Session:
@@ -201,6 +203,9 @@ class Shell:
         if not text:
             self.console.print("[dim](empty - type a request, or /help)[/dim]")
             return
+        if text.split()[0].lower() in ("/voice", "/speak"):
+            self._voice(text.split())
+            return
         if text.startswith("/"):
             self.running = run_slash(text, self.session, self.console, self.prompt.history)
             return
@@ -210,7 +215,27 @@ class Shell:
                 return
             self.consume(self.session.run_command(text[1:].strip(), self.approve))
             return
+        self._request(line)
+
+    def _request(self, line: str) -> None:
+        self.last_reply = ""
         self.consume(self.session.handle(line, self.approve))
+        if self.speaking and self.last_reply:
+            from llmchain_os.repl.voice import speak_answer
+
+            speak_answer(self, self.last_reply)
+
+    def _voice(self, words: list[str]) -> None:
+        from llmchain_os.repl.voice import listen, toggle_speaking
+
+        if words[0].lower() == "/speak":
+            toggle_speaking(self, words[1:])
+        elif (spoken := listen(self)) is not None:
+            self._request(spoken)
+
+    def ask_text(self, question: str, default: str = "") -> str:
+        """A line typed (or edited from ``default``) that is not a request: no history."""
+        return self._questions.prompt(question, default=default)
 
     def consume(self, events: Iterator[Event]) -> None:
         """Render events as they come, with a spinner while waiting; Ctrl-C cancels."""
@@ -219,6 +244,8 @@ class Shell:
         try:
             with self._spinner():
                 for ev in events:
+                    if ev.kind in (EventKind.ANSWER, EventKind.UNSURE, EventKind.ERROR):
+                        self.last_reply = ev.text
                     with interrupts_deferred():
                         if ev.kind is not EventKind.STATUS:
                             self.renderer.render(ev)

@@ -33,6 +33,14 @@ def spoken_summary(text: str, limit: int = MAX_CHARS) -> str:
     return cut or said[:limit].rsplit(" ", 1)[0]
 
 
+NO_ESPEAK = "Spoken replies need espeak-ng - install it (apt install espeak-ng)"
+
+
+def speech_problem() -> str:
+    """Why replies cannot be spoken here ("" when espeak-ng is on PATH)."""
+    return "" if shutil.which("espeak-ng") else NO_ESPEAK
+
+
 def speak(text: str, wav: str | None = None) -> str:
     """Say the summary of ``text`` (or write it to ``wav``); returns what was said."""
     said = spoken_summary(text)
@@ -40,7 +48,7 @@ def speak(text: str, wav: str | None = None) -> str:
         return ""
     espeak = shutil.which("espeak-ng")
     if espeak is None:
-        raise VoiceUnavailable("Spoken replies need espeak-ng - install it (apt install espeak-ng)")
+        raise VoiceUnavailable(NO_ESPEAK)
     argv = [espeak, "--stdin", *(["-w", wav] if wav else [])]
     done = subprocess.run(argv, input=said, capture_output=True, text=True, timeout=60, check=False)
     # without a sound card espeak-ng says "error: ..." and still exits 0
