@@ -43,16 +43,39 @@ class Heard:
         return not self.refusal
 
 
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+PROCESS_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{1,30}$")  # not "kworker/0:1"
+PROGRAMS = 20  # the newest; a long list dilutes the prompt (tiny.en then misses them all)
+KTHREADD = 2  # the kernel's threads are its children: nobody asks to kill those
+
+
 def shell_vocabulary(session: Session) -> dict[str, list[str]]:
-    """The words a person may say to this shell: tool names, the inventory's hosts, groups
-    and tags, and saved script names (each group empty when it cannot be read)."""
+    """The words a person may say to this shell: running programs' names, tool names,
+    saved script names, the inventory's hosts, groups and tags (each group empty when it
+    cannot be read). ``vocabulary_prompt`` keeps the last groups first when it must cut."""
     from llmchain_os.api.hosts import host_words
 
     return {
         "Tools": session.registry.names(),
+        "Programs": _process_names()[:PROGRAMS],
         "Scripts": _script_names(),
         "Hosts": [w for w in host_words() if w != "all"],
     }
+
+
+def _process_names() -> list[str]:
+    """Running programs' names, the most recently started first ("kill firefox"), without
+    the kernel's threads."""
+    import psutil
+
+    found = [
+        (p.info["create_time"] or 0.0, p.info["name"])
+        for p in psutil.process_iter(["pid", "ppid", "name", "create_time"])
+        if KTHREADD not in (p.info["pid"], p.info["ppid"])
+        and p.info["name"]
+        and PROCESS_NAME.match(p.info["name"])
+    ]
+    return [name for _, name in sorted(found, reverse=True)]
 
 
 def _script_names() -> list[str]:
@@ -84,6 +107,7 @@ def hear(session: Session, audio: Path | str | bytes, vocabulary: bool = True) -
 def judged(text: str, seconds: float = 0.0) -> Heard:
     """A transcript (heard or edited) and whether it may go on as a request."""
     text = " ".join(text.split()).removesuffix(".")  # Whisper ends every sentence with one
+    text = THOUSANDS.sub("", text)  # "process 41,235": Whisper groups the digits of a pid
     if not re.search(r"\w", text):
         return Heard("", NOTHING_HEARD, seconds)
     if APPROVAL_ONLY.match(text.strip(" .!?")):
