@@ -7,10 +7,27 @@ are answered by typing, never by voice. /speak turns spoken replies on or off.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from llmchain_os.repl.app import Shell
+    from rich.console import Console
+
+    from llmchain_os.api import Session
+
+
+class Shell(Protocol):
+    """What of the shell (``repl.app.Shell``) these commands use."""
+
+    speaking: bool
+
+    @property
+    def session(self) -> Session: ...
+
+    @property
+    def console(self) -> Console: ...
+
+    def ask_text(self, question: str, default: str = "") -> str: ...
+
 
 HEARD_PROMPT = "heard> "
 

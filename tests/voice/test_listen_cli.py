@@ -4,6 +4,7 @@ text would be; nothing heard runs nothing; and voice never approves a step, --ye
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,8 +29,11 @@ def listen(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProces
 
 
 @pytest.fixture
-def sleeper() -> Iterator[psutil.Popen]:
-    proc = psutil.Popen(["sleep", "600"])
+def sleeper(tmp_path: Path) -> Iterator[psutil.Popen]:
+    """A sleep named "pineapple" (a word tiny.en spells right): the one process meant."""
+    pineapple = tmp_path / "pineapple"
+    shutil.copy2(shutil.which("sleep") or "/bin/sleep", pineapple)
+    proc = psutil.Popen([str(pineapple), "600"])
     yield proc
     proc.kill()
     proc.wait()
@@ -61,12 +65,10 @@ def test_a_spoken_yes_approves_nothing(say: Say) -> None:
 
 
 def test_voice_never_approves_a_kill_even_with_yes(say: Say, sleeper: psutil.Popen) -> None:
-    done = listen(str(say(f"kill process {sleeper.pid}")), "--yes", "--json")
+    done = listen(str(say("kill the pineapple process")), "--yes", "--json")
     out = json.loads(done.stdout)
-    assert out["heard"].lower() == f"kill process {sleeper.pid}", out["heard"]
-    assert [(s["tool"], s["args"]) for s in out["plan"]] == [
-        ("kill_process", {"pid": sleeper.pid})
-    ]
+    assert out["heard"].lower() == "kill the pineapple process", out["heard"]
+    assert [(s["tool"], s["args"]) for s in out["plan"]] == [("kill_process", {"pid": sleeper.pid})]
     assert [s["status"] for s in out["steps"]] == ["declined"]
     assert done.returncode == ExitCode.DECLINED
     assert sleeper.is_running() and sleeper.status() != psutil.STATUS_ZOMBIE
