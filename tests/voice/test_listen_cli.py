@@ -15,7 +15,9 @@ import pytest
 
 from llmchain_os.exitcodes import ExitCode
 from llmchain_os.paths import state_dir
-from tests.voice.conftest import Say, sox_noise
+from tests.voice.conftest import Say, require_voice, sox_noise
+
+require_voice()
 
 
 def listen(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:

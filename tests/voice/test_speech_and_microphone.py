@@ -15,6 +15,9 @@ from llmchain_os.voice import microphone
 from llmchain_os.voice.errors import VoiceUnavailable
 from llmchain_os.voice.speech import speak, spoken_summary
 from tests.helpers import drive
+from tests.voice.conftest import require_voice
+
+require_voice()
 
 TABLE_ANSWER = """\
 Disk usage
