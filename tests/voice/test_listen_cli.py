@@ -4,9 +4,14 @@ text would be; nothing heard runs nothing; and voice never approves a step, --ye
 from __future__ import annotations
 
 import json
+import os
+import pty
+import re
+import select
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +88,49 @@ def test_bad_audio_is_one_line_and_usage(tmp_path: Path) -> None:
     assert done.returncode == ExitCode.USAGE
     assert done.stderr.decode().strip().count("\n") == 0
     assert done.stderr.startswith(b"llmos: Cannot read the audio")
+
+
+def on_a_terminal(argv: list[str], keys: dict[bytes, bytes], wait_s: float = 90.0) -> bytes:
+    """``llmos`` on a pseudo-terminal: each time the screen shows a key of ``keys``, type
+    its value (once); returns all the screen got once the process ends, as plain text."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: llmos with the test's environment
+        os.execv(sys.executable, [sys.executable, "-m", "llmchain_os", *argv])
+    screen, pending, deadline = b"", dict(keys), time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child ended: its side of the terminal closed
+                break
+            if not chunk:
+                break
+            screen += chunk
+        for seen in [k for k in pending if k in screen]:
+            os.write(fd, pending.pop(seen))
+    os.waitpid(pid, 0)
+    os.close(fd)
+    return re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", screen)  # colours and cursor moves
+
+
+def test_at_a_terminal_the_transcript_is_edited_before_it_runs(say: Say) -> None:
+    wav = say("show disk usage")
+    # Ctrl-U clears the heard text at the edit prompt; the typed request is what runs
+    screen = on_a_terminal(
+        ["listen", str(wav), "--dry-run"], {b"heard (edit": b"\x15show me the process tree\r"}
+    )
+    assert b"heard: Show disk usage" in screen
+    assert b"plan 1. process_tree(" in screen and b"disks(" not in screen
+
+
+def test_at_a_terminal_a_spoken_kill_is_asked_and_a_typed_no_keeps_it(
+    say: Say, sleeper: psutil.Popen
+) -> None:
+    screen = on_a_terminal(
+        ["listen", str(say("kill the pineapple process"))],
+        {b"heard (edit": b"\r", b"[y/N]": b"n\r"},
+    )
+    assert b"heard: Kill the pineapple process" in screen
+    assert f"kill_process(pid={sleeper.pid})".encode() in screen
+    assert b"[y/N]" in screen and b"not approved" in screen
+    assert sleeper.is_running() and sleeper.status() != psutil.STATUS_ZOMBIE
