@@ -25,14 +25,23 @@ from tests.voice.conftest import Say, require_voice, sox_noise
 require_voice()
 
 
-def listen(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def llmos(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "llmchain_os", "listen", *args],
+        [sys.executable, "-m", "llmchain_os", *args],
         input=stdin if stdin is not None else b"",
         capture_output=True,
         timeout=120,
         check=False,
+        env={**os.environ, **(env or {})},
     )
+
+
+def listen(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return llmos("listen", *args, stdin=stdin, env=env)
 
 
 @pytest.fixture
@@ -134,3 +143,17 @@ def test_at_a_terminal_a_spoken_kill_is_asked_and_a_typed_no_keeps_it(
     assert f"kill_process(pid={sleeper.pid})".encode() in screen
     assert b"[y/N]" in screen and b"not approved" in screen
     assert sleeper.is_running() and sleeper.status() != psutil.STATUS_ZOMBIE
+
+
+def test_speak_without_espeak_says_so_and_the_request_still_stands(
+    say: Say, tmp_path: Path
+) -> None:
+    done = listen(str(say("show disk usage")), "--dry-run", "--speak", env={"PATH": str(tmp_path)})
+    assert done.returncode == 0
+    assert b"llmos: Spoken replies need espeak-ng" in done.stderr
+
+
+def test_doctor_reports_voice() -> None:
+    done = llmos("doctor")
+    line = next(x for x in done.stdout.decode().splitlines() if " voice: " in x)
+    assert line.startswith("ok   voice: Whisper tiny.en, faster-whisper 1.")
