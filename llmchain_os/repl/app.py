@@ -22,6 +22,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.formatted_text import HTML
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.shortcuts import print_formatted_text
 
 from llmchain_os.exitcodes import ExitCode
@@ -80,6 +81,7 @@ class Shell:
         self.prompt = PromptSession[str](
             history=env.history(),
             completer=WordCompleter(self._words, sentence=True),
+            key_bindings=push_to_talk(),
             input=env.input,
             output=env.output,
         )
@@ -300,6 +302,21 @@ class Shell:
         except (OSError, ToolError) as exc:  # a failed editor: say so, and ask again
             show(f"edit failed: {exc}")
             return None
+
+
+PUSH_TO_TALK = "f2"
+
+
+def push_to_talk() -> KeyBindings:
+    """F2 at an empty prompt is /voice: speak, then edit what was heard."""
+    bindings = KeyBindings()
+
+    @bindings.add(PUSH_TO_TALK)
+    def _talk(event: KeyPressEvent) -> None:
+        if not event.app.current_buffer.text.strip():
+            event.app.exit(result="/voice")
+
+    return bindings
 
 
 @contextmanager

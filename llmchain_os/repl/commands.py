@@ -28,7 +28,7 @@ Every plan is shown with its risk; anything beyond reading asks you first.
   /remember TEXT   keep a note ("the backup host is 10.0.0.5"); ask for it later in words
   /forget TEXT     forget the memories that contain TEXT (a few at most), or one id
   /good, /bad      mark the last request: a good one is learned from, a bad one is not
-  /voice     say a request (default microphone); you see and edit it before it runs
+  /voice     say a request (default microphone; or F2); you see and edit it before it runs
   /speak     spoken replies on/off (espeak-ng; the summary, not tables)
   /help      this text
   /exit      leave (or Ctrl-D); Ctrl-C cancels a running request"""

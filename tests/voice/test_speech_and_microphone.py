@@ -68,6 +68,9 @@ def test_voice_and_speak_in_the_shell(tmp_path: Path, monkeypatch: pytest.Monkey
     assert code == 0
     assert "No microphone here" in text
     assert "spoken replies on" in text and "spoken replies off" in text
+    f2 = "\x1bOQ"  # push to talk: F2 at an empty prompt is /voice
+    code, text = drive(session, tmp_path / "h", f2, "\x04")
+    assert code == 0 and "No microphone here" in text
     monkeypatch.setenv("PATH", str(tmp_path))  # no espeak-ng: /speak says so and stays off
     code, text = drive(session, tmp_path / "h", "/speak\n", "\x04")
     assert "need espeak-ng" in text and "spoken replies on" not in text
