@@ -42,23 +42,28 @@ def cmd_listen(opts: argparse.Namespace, settings: Settings) -> int:
         audio: bytes | str = sys.stdin.buffer.read() if opts.file == "-" else opts.file
         heard = hear(session, audio)
     except (ToolError, OSError) as exc:
-        print(f"llmos: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
+        return _refused(opts, "", str(exc), ExitCode.USAGE)
     terminal = opts.file != "-" and sys.stdin.isatty() and not opts.json
     print(f"heard: {heard.text or '(nothing)'}", file=sys.stderr)
     if heard.usable and terminal and not opts.yes:
         heard = _edited(heard)
     if not heard.usable:
-        print(f"llmos: {heard.refusal}", file=sys.stderr)
-        if opts.json:
-            print(json.dumps({"heard": heard.text, "error": heard.refusal, "plan": []}, indent=2))
-        return ExitCode.UNSURE
+        return _refused(opts, heard.text, heard.refusal, ExitCode.UNSURE)
     result = _run(session, heard.text, opts, ask=terminal)
     if opts.json:
         print(json.dumps({"heard": heard.text, **result.model_dump(mode="json")}, indent=2))
     if opts.speak:
         _speak(result)
     return result.exit_code
+
+
+def _refused(opts: argparse.Namespace, heard: str, why: str, code: int) -> int:
+    """Nothing runs: the reason on stderr, and with --json still one document."""
+    print(f"llmos: {why}", file=sys.stderr)
+    if opts.json:
+        document = {"heard": heard, "request": heard, "error": why, "exit_code": code}
+        print(json.dumps({**document, "plan": [], "steps": []}, indent=2))
+    return code
 
 
 def _edited(heard: Heard) -> Heard:

@@ -19,7 +19,6 @@ import psutil
 import pytest
 
 from llmchain_os.exitcodes import ExitCode
-from llmchain_os.paths import state_dir
 from tests.voice.conftest import Say, require_voice, sox_noise
 
 require_voice()
@@ -44,6 +43,11 @@ def listen(
     return llmos("listen", *args, stdin=stdin, env=env)
 
 
+def recorded() -> list[Path]:
+    """What requests left in the data folder (memory's journal of handled requests)."""
+    return [p for p in Path(os.environ["XDG_DATA_HOME"]).rglob("*") if p.is_file()]
+
+
 @pytest.fixture
 def sleeper(tmp_path: Path) -> Iterator[psutil.Popen]:
     """A sleep named "pineapple" (a word tiny.en spells right): the one process meant."""
@@ -63,6 +67,7 @@ def test_a_wav_on_stdin_is_heard_and_planned_as_json(say: Say) -> None:
     assert [s["tool"] for s in out["plan"]] == ["disks"]
     assert [s["status"] for s in out["steps"]] == ["skipped"]  # dry run
     assert b"heard: Show disk usage" in done.stderr
+    assert recorded() != []  # a request handled goes to memory's journal (so the test can fail)
 
 
 @pytest.mark.parametrize("kind", ["silence", "whitenoise"])
@@ -70,8 +75,9 @@ def test_nothing_heard_runs_nothing(tmp_path: Path, kind: str) -> None:
     done = listen(str(sox_noise(tmp_path / "n.wav", kind)), "--json")
     assert done.returncode == ExitCode.UNSURE
     assert b"I heard nothing" in done.stderr
-    assert json.loads(done.stdout)["plan"] == []
-    assert not (state_dir() / "audit.jsonl").exists() or not any(state_dir().iterdir())
+    out = json.loads(done.stdout)
+    assert (out["heard"], out["plan"], out["steps"], out["exit_code"]) == ("", [], [], 5)
+    assert recorded() == []  # no request was handled: nothing in memory's journal
 
 
 def test_a_spoken_yes_approves_nothing(say: Say) -> None:
@@ -93,6 +99,7 @@ def test_voice_never_approves_a_kill_even_with_yes(say: Say, sleeper: psutil.Pop
 def test_bad_audio_is_one_line_and_usage(tmp_path: Path) -> None:
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"this is text, not sound\n" * 20)
+    assert json.loads(listen(str(junk), "--json").stdout)["exit_code"] == ExitCode.USAGE
     done = listen(str(junk))
     assert done.returncode == ExitCode.USAGE
     assert done.stderr.decode().strip().count("\n") == 0
