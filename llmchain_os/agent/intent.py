@@ -63,8 +63,18 @@ def asks_change(text: str) -> bool:
     return bool(CHANGE_ORDER.match(text) or NO_TOOL_CHANGE.match(text))
 
 
+# Words that make a host name in a request about a file's text data ("the lines of
+# access.log from 10.0.0.7", "in config.ini change every localhost to db.internal").
+TEXT_VERB = re.compile(r"\b(?:grep|search|replace|swap|change\s+every|mention|contain)", re.I)
+
+
 def remote_target(text: str) -> str | None:
-    """The other host(s) a request is about, if any ("on web-02.prod", "every web host")."""
+    """The other host(s) a request is about, if any ("on web-02.prod", "every web host");
+    none when a host name is what is looked for in a named file's text."""
+    from llmchain_os.reading.paths import names_file
+
+    if names_file(text) and (asks_file_text(text, True) or TEXT_VERB.search(text)):
+        return None
     for m in REMOTE_TARGET.finditer(text):
         if m.group("host") is None:
             return m.group(0)

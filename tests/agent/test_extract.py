@@ -24,6 +24,8 @@ from llmchain_os.tools.files import write_file
         "how many lines are in notes.txt",
         "write 'hello world' to greeting.txt",
         "copy a.log to b.bak",
+        "show the lines in access.log from 192.168.1.20",
+        "in config.ini change every localhost to db.internal",
     ],
 )
 def test_a_file_name_is_not_a_host(text: str) -> None:
