@@ -48,9 +48,12 @@ def record(max_seconds: int = MAX_SECONDS) -> bytes:
         # start at the first sound, stop after 1.5 s below 1% loudness
         argv = [rec, "-q", "-c", "1", "-r", "16000", "-b", "16", str(out)]
         argv += ["silence", "1", "0.1", "1%", "1", "1.5", "1%", "trim", "0", str(max_seconds)]
-        done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=max_seconds + 10, check=False
-        )
+        try:  # rec waits for a first sound; a silent room ends here (Ctrl-C ends it too)
+            done = subprocess.run(
+                argv, capture_output=True, text=True, timeout=max_seconds + 10, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise VoiceError(f"No sound from the microphone in {max_seconds + 10} s") from None
         if done.returncode != 0 or not out.is_file():
             said = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise VoiceError(f"Recording failed: {said}")

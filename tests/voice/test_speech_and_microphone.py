@@ -3,6 +3,7 @@ microphone through the real sox 'rec': a machine without an input device is told
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from llmchain_os.voice import microphone
 from llmchain_os.voice.errors import VoiceUnavailable
 from llmchain_os.voice.speech import speak, spoken_summary
 from tests.helpers import drive
-from tests.voice.conftest import require_voice
+from tests.voice.conftest import Say, require_voice
 
 require_voice()
 
@@ -74,3 +75,31 @@ def test_voice_and_speak_in_the_shell(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("PATH", str(tmp_path))  # no espeak-ng: /speak says so and stays off
     code, text = drive(session, tmp_path / "h", "/speak\n", "\x04")
     assert "need espeak-ng" in text and "spoken replies on" not in text
+
+
+def fake_rec(folder: Path, script: str) -> None:
+    """A stand-in for sox's rec (fakes only the device: this machine has no microphone)."""
+    rec = folder / "rec"
+    rec.write_text(f"#!/bin/sh\n{script}\n")
+    rec.chmod(0o755)
+
+
+def test_voice_in_the_shell_hears_edits_and_runs(
+    say: Say, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # rec's 8th argument is its output file: "record" a spoken request into it
+    fake_rec(tmp_path, f'cp {say("show disk usage")} "$8"')
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setenv("AUDIODEV", "fake")
+    session: Any = Session(Settings(n_threads=1))
+    code, text = drive(session, tmp_path / "h", "/voice\n", "\n", "\x04")
+    assert code == 0
+    assert "plan 1. disks()" in text and "Filesystems and disks" in text
+
+
+def test_a_silent_room_ends_the_recording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_rec(tmp_path, "exec sleep 60")  # rec waits for a first sound that never comes
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setenv("AUDIODEV", "fake")
+    with pytest.raises(ToolError, match="No sound from the microphone in 10 s"):
+        microphone.record(max_seconds=0)
