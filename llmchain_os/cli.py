@@ -27,13 +27,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", metavar="GGUF", help="a GGUF model file (default: embedded)")
     parser.add_argument("--threads", type=int, metavar="N", help="llama.cpp threads")
     sub = parser.add_subparsers(dest="command")
-    from llmchain_os import batch_cli, completions, hosts_cli, mcp_cli, scripts_cli  # argparse only
+    from llmchain_os import (  # argparse only
+        batch_cli,
+        completions,
+        hosts_cli,
+        listen_cli,
+        mcp_cli,
+        scripts_cli,
+    )
     from llmchain_os.run_cli import add_run_flags
 
     run = sub.add_parser("run", help="handle one request and exit")
     run.add_argument("request", nargs="+", help="what you want, in plain words")
     add_run_flags(run, "print one JSON document")
     batch_cli.add_parser(sub)
+    listen_cli.add_parser(sub)
     mcp_cli.add_parser(sub)
     cfg = sub.add_parser("config", help="show the configuration")
     cfg.add_argument("action", choices=["show", "path"])
@@ -251,6 +259,12 @@ def cmd_batch(opts: argparse.Namespace, settings: Settings) -> int:
     return run(opts, settings)
 
 
+def cmd_listen(opts: argparse.Namespace, settings: Settings) -> int:
+    from llmchain_os.listen_cli import cmd_listen as run
+
+    return run(opts, settings)
+
+
 def cmd_mcp(opts: argparse.Namespace, settings: Settings) -> int:
     from llmchain_os.mcp_cli import cmd_mcp as run
 
@@ -266,6 +280,7 @@ def cmd_completions(opts: argparse.Namespace, settings: Settings | None = None) 
 
 COMMANDS: dict[str, Any] = {
     "batch": cmd_batch,
+    "listen": cmd_listen,
     "mcp": cmd_mcp,
     "completions": cmd_completions,
     "completion": cmd_completions,

@@ -172,6 +172,26 @@ def _manuals() -> Check:
     return Check("manuals", True, "; ".join(gaps), fix)
 
 
+def _voice() -> Check:
+    """Optional: `llmos listen`, /voice and /speak (the extra, a microphone, espeak-ng)."""
+    from llmchain_os.voice.errors import INSTALL, VoiceUnavailable
+    from llmchain_os.voice.microphone import input_device
+    from llmchain_os.voice.speech import speech_problem
+    from llmchain_os.voice.stt import model_dir
+
+    try:
+        model_dir()
+        version = importlib.metadata.version("faster-whisper")
+    except (VoiceUnavailable, importlib.metadata.PackageNotFoundError):
+        return Check("voice", True, "not installed (optional)", INSTALL)
+    microphone = input_device() or "no microphone (llmos listen FILE.wav still works)"
+    speech = "espeak-ng for replies" if not speech_problem() else "no espeak-ng (no /speak)"
+    fix = "apt install espeak-ng" if speech_problem() else ""
+    return Check(
+        "voice", True, f"Whisper tiny.en, faster-whisper {version}; {microphone}; {speech}", fix
+    )
+
+
 def run_checks(settings: Settings) -> list[Check]:
     checks: list[Callable[[], Check]] = [
         _files,
@@ -179,6 +199,7 @@ def run_checks(settings: Settings) -> list[Check]:
         _sandbox,
         _embeddings,
         _manuals,
+        _voice,
         lambda: _model(settings),
     ]
     return [check() for check in checks] + provider_checks(settings)

@@ -26,6 +26,7 @@ SURFACE_MODULES = frozenset(
         "llmchain_os.chain",
         "llmchain_os.run_cli",
         "llmchain_os.batch_cli",
+        "llmchain_os.listen_cli",
         "llmchain_os.mcp_cli",
         "llmchain_os.completions",
     }

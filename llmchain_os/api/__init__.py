@@ -65,6 +65,14 @@ from llmchain_os.api.scripts import (
     would_run,
 )
 from llmchain_os.api.session import Session
+from llmchain_os.api.voice import (
+    Heard,
+    hear,
+    judged,
+    record_voice,
+    speak_reply,
+    speech_problem,
+)
 from llmchain_os.errors import ToolError
 from llmchain_os.llm.errors import ModelError
 
@@ -74,6 +82,7 @@ __all__ = [
     "AuditReport",
     "ChainResult",
     "Decision",
+    "Heard",
     "ImportReport",
     "InputRejected",
     "JobApprover",
@@ -98,12 +107,14 @@ __all__ = [
     "export_memory",
     "forget_memory",
     "get_script",
+    "hear",
     "host_words",
     "import_hosts",
     "is_editable",
     "is_yes",
     "job_approver",
     "job_lines",
+    "judged",
     "list_hosts",
     "list_memory",
     "list_scripts",
@@ -111,6 +122,7 @@ __all__ = [
     "memory_feedback",
     "model_status",
     "recall_memory",
+    "record_voice",
     "remember_note",
     "remove_host",
     "remove_job_asked",
@@ -122,6 +134,8 @@ __all__ = [
     "script_question",
     "search_memory",
     "show_script",
+    "speak_reply",
+    "speech_problem",
     "step_script_text",
     "trash_listing",
     "trust_host",

@@ -22,6 +22,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.formatted_text import HTML
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.shortcuts import print_formatted_text
 
 from llmchain_os.exitcodes import ExitCode
@@ -80,6 +81,7 @@ class Shell:
         self.prompt = PromptSession[str](
             history=env.history(),
             completer=WordCompleter(self._words, sentence=True),
+            key_bindings=push_to_talk(),
             input=env.input,
             output=env.output,
         )
@@ -90,6 +92,8 @@ class Shell:
         self._hosts_read = -HOST_WORDS_S - 1.0
         self.running = True
         self.status_code = 0
+        self.speaking = False  # /speak: replies are also said aloud
+        self.last_reply = ""
 
     @property
     def session(self) -> Session:
@@ -201,6 +205,9 @@ class Shell:
         if not text:
             self.console.print("[dim](empty - type a request, or /help)[/dim]")
             return
+        if text.split()[0].lower() in ("/voice", "/speak"):
+            self._voice(text.split())
+            return
         if text.startswith("/"):
             self.running = run_slash(text, self.session, self.console, self.prompt.history)
             return
@@ -210,7 +217,27 @@ class Shell:
                 return
             self.consume(self.session.run_command(text[1:].strip(), self.approve))
             return
+        self._request(line)
+
+    def _request(self, line: str) -> None:
+        self.last_reply = ""
         self.consume(self.session.handle(line, self.approve))
+        if self.speaking and self.last_reply:
+            from llmchain_os.repl.voice import speak_answer
+
+            speak_answer(self, self.last_reply)
+
+    def _voice(self, words: list[str]) -> None:
+        from llmchain_os.repl.voice import listen, toggle_speaking
+
+        if words[0].lower() == "/speak":
+            toggle_speaking(self, words[1:])
+        elif (spoken := listen(self)) is not None:
+            self._request(spoken)
+
+    def ask_text(self, question: str, default: str = "") -> str:
+        """A line typed (or edited from ``default``) that is not a request: no history."""
+        return self._questions.prompt(question, default=default)
 
     def consume(self, events: Iterator[Event]) -> None:
         """Render events as they come, with a spinner while waiting; Ctrl-C cancels."""
@@ -219,6 +246,8 @@ class Shell:
         try:
             with self._spinner():
                 for ev in events:
+                    if ev.kind in (EventKind.ANSWER, EventKind.UNSURE, EventKind.ERROR):
+                        self.last_reply = ev.text
                     with interrupts_deferred():
                         if ev.kind is not EventKind.STATUS:
                             self.renderer.render(ev)
@@ -273,6 +302,21 @@ class Shell:
         except (OSError, ToolError) as exc:  # a failed editor: say so, and ask again
             show(f"edit failed: {exc}")
             return None
+
+
+PUSH_TO_TALK = "f2"
+
+
+def push_to_talk() -> KeyBindings:
+    """F2 at an empty prompt is /voice: speak, then edit what was heard."""
+    bindings = KeyBindings()
+
+    @bindings.add(PUSH_TO_TALK)
+    def _talk(event: KeyPressEvent) -> None:
+        if not event.app.current_buffer.text.strip():
+            event.app.exit(result="/voice")
+
+    return bindings
 
 
 @contextmanager

@@ -28,6 +28,8 @@ Every plan is shown with its risk; anything beyond reading asks you first.
   /remember TEXT   keep a note ("the backup host is 10.0.0.5"); ask for it later in words
   /forget TEXT     forget the memories that contain TEXT (a few at most), or one id
   /good, /bad      mark the last request: a good one is learned from, a bad one is not
+  /voice     say a request (default microphone; or F2); you see and edit it before it runs
+  /speak     spoken replies on/off (espeak-ng; the summary, not tables)
   /help      this text
   /exit      leave (or Ctrl-D); Ctrl-C cancels a running request"""
 
@@ -236,7 +238,8 @@ SLASH: dict[str, Handler] = {
     "/good": _good,
     "/bad": _bad,
 }
-SLASH_COMMANDS = [*SLASH, *WITH_ARGS, "/exit", "/quit"]
+# /voice and /speak are the shell's own (repl/voice.py): they run requests and keep state
+SLASH_COMMANDS = [*SLASH, *WITH_ARGS, "/voice", "/speak", "/exit", "/quit"]
 
 
 def run_slash(text: str, session: Session, console: Console, history: History) -> bool:
