@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from llmchain_os.knowledge.embed import Embedder
 
 SLOT = re.compile(
-    r"\{(FILE2|FILE|DIR|NEW|N|PATTERN|REPLACEMENT|EXT|DAYS|SIZE|NAME|SERVICE|DATE2|DATE)"
+    r"\{(FILE2|FILE|DIR|NEW|N|PATTERN|REPLACEMENT|EXT|DAYS|SIZE|NAME|SERVICE|DATE2|DATE|USER|GROUP)"
     r"(?::([^}]*))?\}"
 )
 # A value put inside the template's own single quotes ('*.{EXT}', 's/{PATTERN}/x/'): only
@@ -178,7 +178,7 @@ class Composer:
         if self._last[0] != text:
             read = read_slots(text)
             both = self.embedder.embed(
-                [self._spelled(as_sample(text, read.pattern)), self._spelled(masked(text))]
+                [self._spelled(as_sample(text, read)), self._spelled(masked(text))]
             )
             self._last = (text, read, both)
         _, slots, vectors = self._last
@@ -367,6 +367,8 @@ SAMPLE = Slots(
     new="archive",
     service="nginx",
     dates=["15 march 2020", "1 july 2021"],
+    user="alice",
+    group="staff",
 )
 SAMPLE_FOLDERS = re.compile(r"\bdocs\b")  # the folder the examples' requests name
 
@@ -393,13 +395,18 @@ def masked(text: str) -> str:
     return SAMPLE_FOLDERS.sub("a folder", text)
 
 
-def as_sample(text: str, pattern: str) -> str:
-    """A request as the examples are written: its files masked to their kind and the text
-    it looks for (``pattern``) read as the samples' ("lines of app.log with timeout" ->
-    "lines of a .log file with error"), so the match is on what is asked, not on the words
-    searched for."""
-    if pattern and len(pattern) > 1:
-        text = re.sub(rf"(?<!\w){re.escape(pattern)}(?!\w)", SAMPLE.pattern, text)
+def as_sample(text: str, slots: Slots) -> str:
+    """A request as the examples are written: its files masked to their kind, and the text
+    it looks for and the account or group it names read as the samples' ("lines of app.log
+    with timeout" -> "lines of a .log file with error", "the daemon user" -> "the alice
+    user"), so the match is on what is asked, not on the names in it."""
+    for value, sample in (
+        (slots.pattern, SAMPLE.pattern),
+        (slots.user, SAMPLE.user),
+        (slots.group, SAMPLE.group),
+    ):
+        if value and len(value) > 1:
+            text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", sample, text)
     return masked(text)
 
 
@@ -456,6 +463,8 @@ def _what(slot: str) -> str:
         "SERVICE": "the service's name",
         "DATE": "a date such as 15 March 2024",
         "DATE2": "a second date",
+        "USER": "an account that exists here ('the postgres user')",
+        "GROUP": "a group that exists here ('the staff group')",
     }.get(slot, slot.lower())
 
 

@@ -70,7 +70,7 @@ ORDINAL = re.compile(r"\b(" + "|".join(ORDINALS) + r")\b|\b(\d{1,3})(?:st|nd|rd|
 ENGLISH_PROGRAMS = frozenset(
     "which time test true false yes w last look write more less watch who id date cal sort "
     "find file type kill top free head tail join split comm paste install link line make "
-    "run script wait mount show list print echo expand see".split()
+    "run script wait mount show list print echo expand see groups users login as at".split()
 )
 
 
@@ -90,12 +90,14 @@ class Slots:
     new: str = ""  # what to create: the word after "called" or "named"
     service: str = ""  # a service the request acts on ("restart nginx", "the sshd service")
     dates: list[str] = field(default_factory=list)  # as date(1) reads them: "15 mar 2024"
+    user: str = ""  # an account that exists here, named as one ("the postgres user")
+    group: str = ""  # a group that exists here ("the staff group")
 
     def operands(self) -> list[str]:
         """Every value the request names, once each, in a stable order."""
         values = [*self.files, *self.dirs, *self.numbers]
         values += [self.pattern, self.replacement, self.ext, self.days, self.size]
-        values += [self.name, self.new, self.service, *self.dates]
+        values += [self.name, self.new, self.service, *self.dates, self.user, self.group]
         return list(dict.fromkeys(v for v in values if v))
 
     def value(self, slot: str) -> str | None:
@@ -109,6 +111,8 @@ class Slots:
             "NAME": self.name,
             "NEW": self.new,
             "SERVICE": self.service,
+            "USER": self.user,
+            "GROUP": self.group,
         }
         if slot in simple:
             return simple[slot] or None
@@ -148,6 +152,7 @@ def read_slots(text: str) -> Slots:
     if m := CALLED.search(text):
         found.new = m.group(1).strip("'\"`.,;")
     found.service = _service(bare)
+    found.user, found.group = _account(bare, "user"), _account(bare, "group")
     return found
 
 
@@ -179,6 +184,35 @@ def _without_dates(text: str) -> str:
     for rule in DATES:
         text = rule.sub(" ", text)
     return text
+
+
+ACCOUNT_WORD = {"user": r"(?:user|account|login)", "group": r"group"}
+
+
+def _account(text: str, kind: str) -> str:
+    """A user (or group) that exists on this machine, named beside the word for one ("the
+    postgres user", "group staff", "root's shell"): never any word that happens to be an
+    account ("list" is a user on Debian)."""
+    import grp
+    import pwd
+
+    exists = {"user": pwd.getpwnam, "group": grp.getgrnam}[kind]
+    word = ACCOUNT_WORD[kind]
+    name = r"([a-z_][a-z0-9_.-]*[a-z0-9_])"
+    rules = [rf"\b{name}\s+{word}s?\b", rf"\b{word}\s+{name}\b"]
+    if kind == "user":
+        rules.append(r"\b(root)\b")
+    for rule in rules:
+        for m in re.finditer(rule, text, re.I):
+            candidate = m.group(1)
+            if candidate.lower() in STOP:
+                continue
+            try:
+                exists(candidate)
+            except KeyError:
+                continue
+            return candidate
+    return ""
 
 
 SERVICE_VERB = re.compile(
@@ -257,7 +291,7 @@ def _pattern(quoted: list[str], text: str, named: set[str]) -> str:
         word = str(m.group(1)).strip(",.?!;:")
         if word and word.lower() not in STOP and word not in named:
             return word
-    for m in SHOUTED.finditer(text):  # a word in capitals is what the logs say
+    for m in SHOUTED.finditer(text if named else ""):  # capitals in a file: what it says
         if m.group(1).lower() not in FILE_EXTS and not any(m.group(1) in n for n in named):
             return m.group(1)
     return ""
