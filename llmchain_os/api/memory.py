@@ -13,6 +13,7 @@ from llmchain_os.memory.documents import InputRejected
 from llmchain_os.memory.records import Entry, Hit, Kind, MemoryUnavailable, Success
 
 if TYPE_CHECKING:
+    from llmchain_os.agent.learned import Learned, Past
     from llmchain_os.api.session import Session
     from llmchain_os.config import Settings
     from llmchain_os.memory.manage import Added
@@ -30,7 +31,9 @@ __all__ = [
     "export",
     "feedback",
     "forget",
+    "learned",
     "list_memory",
+    "past_plans",
     "recall",
     "remember",
     "reset",
@@ -166,3 +169,37 @@ def similar_successes(
     from llmchain_os.memory.plans import similar_successes as found
 
     return _using(settings, lambda store: found(text, k, min_similarity, store))
+
+
+def past_plans(text: str, settings: Settings | None = None) -> list[Past]:
+    """The plan cache's lookup: past successes nearest ``text``, best first, for the
+    planner (``agent.learned.Past``). Nothing when memory holds nothing yet (no store is
+    made for that)."""
+    from llmchain_os.agent.learned import Past
+    from llmchain_os.memory.store import memory_dir
+
+    if not memory_dir().exists():
+        return []
+    found = similar_successes(text, 3, settings=settings)
+    return [Past(s.id, s.request, s.plan, s.similarity) for s in found]
+
+
+def learned(tools: set[str], command_tool: str, settings: Settings | None = None) -> Learned:
+    """What the planner learns from memory's successes of one step: the request as one more
+    example of its tool (of ``tools``), or with its command as a template for composing."""
+    from llmchain_os.agent.learned import Learned, template
+    from llmchain_os.memory.plans import learned as successes
+    from llmchain_os.memory.store import memory_dir
+
+    if not memory_dir().exists():
+        return Learned()
+    out = Learned()
+    for past in _using(settings, successes):
+        if len(past.plan) != 1 or past.plan[0].get("tool") not in tools:
+            continue
+        tool, args = past.plan[0]["tool"], past.plan[0].get("args") or {}
+        if tool != command_tool:
+            out.tool_examples.setdefault(tool, []).append(past.request)
+        elif shape := template(str(args.get("command", "")), past.request):
+            out.commands.append((past.request, shape))
+    return out

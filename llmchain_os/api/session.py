@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from llmchain_os.agent.compose import Composer
+    from llmchain_os.agent.learned import Learned, Past
     from llmchain_os.agent.pipeline import Parts
     from llmchain_os.agent.planner import RetrievalPlanner
     from llmchain_os.knowledge.program_index import ProgramIndex
@@ -107,14 +108,20 @@ class Session:
         registry: ToolRegistry | None = None,
         model: BaseChatModel | None = None,
         cloud: BaseChatModel | None = None,
+        learn: bool = False,
     ) -> None:
         self.settings = settings or load_settings()
+        # learn from memory (plan cache, learned exemplars): the shell, not one-shot `llmos
+        # run`, which would pay chromadb's start for one request
+        self.learn = learn and self.settings.memory
+        self.memory_error = ""  # why memory is not learned from here ("" when it is)
         self._registry = registry
         self._model = model
         self._cloud = cloud
         self._model_error: ModelError | None = None
         self._planner: RetrievalPlanner | None = None
         self._lock = threading.Lock()
+        self._planner_lock = threading.Lock()
         self._loader: threading.Thread | None = None
         self._audit: AuditLog | None = None
         self._programs: ProgramIndex | None = None
@@ -192,6 +199,8 @@ class Session:
     def _quiet_load(self) -> None:
         with contextlib.suppress(ModelError):  # reported on the first request that needs it
             self.model()
+        if self.learn:
+            self.planner()  # memory opened and its exemplars learned before the first request
 
     def loaded_model(self) -> BaseChatModel | None:
         """The model if it is loaded already; never starts a load."""
@@ -223,20 +232,59 @@ class Session:
     def planner(self) -> RetrievalPlanner:
         from llmchain_os.agent.planner import RetrievalPlanner
 
-        if self._planner is None:
-            from llmchain_os.reading.world import LiveWorld
-            from llmchain_os.remote.select import inventory_words
+        with self._planner_lock:
+            if self._planner is None:
+                from llmchain_os.reading.world import LiveWorld
+                from llmchain_os.remote.select import inventory_words
 
-            self._planner = RetrievalPlanner(
-                self.registry,
-                world=LiveWorld(hosts=inventory_words),
-                load_model=self._model_or_none,
-                programs=self.programs,
-                min_score=self.settings.min_score,
-                max_steps=self.settings.max_steps,
-                composer=self.composer(),
+                learned = self._learned()
+                composer = self.composer()
+                if composer is not None and learned is not None:
+                    composer.learn(learned.commands, learned.tool_examples)
+                self._planner = RetrievalPlanner(
+                    self.registry,
+                    world=LiveWorld(hosts=inventory_words),
+                    load_model=self._model_or_none,
+                    programs=self.programs,
+                    min_score=self.settings.min_score,
+                    max_steps=self.settings.max_steps,
+                    composer=composer,
+                    recall=self._past_plans if learned is not None else None,
+                    learned=learned,
+                )
+            return self._planner
+
+    def _learned(self) -> Learned | None:
+        """Memory's successes as exemplars; None (and the reason kept) without memory."""
+        if not self.learn:
+            return None
+        from llmchain_os.api import memory
+        from llmchain_os.tools.card import Role
+
+        command = self.registry.by_role(Role.COMMAND)
+        try:
+            return memory.learned(
+                set(self.registry.names()), command.name if command else "", self.settings
             )
-        return self._planner
+        except memory.MEMORY_ERRORS as exc:
+            self._memory_failed(exc)
+            return None
+
+    def _past_plans(self, text: str) -> list[Past]:
+        """The plan cache's lookup; nothing once memory has failed in this session."""
+        if self.memory_error:
+            return []
+        from llmchain_os.api import memory
+
+        try:
+            return memory.past_plans(text, self.settings)
+        except memory.MEMORY_ERRORS as exc:
+            self._memory_failed(exc)
+            return []
+
+    def _memory_failed(self, exc: Exception) -> None:
+        self.memory_error = str(exc)
+        logging.getLogger(__name__).warning("planning without memory: %s", exc)
 
     def programs(self) -> ProgramIndex | None:
         """This machine's programs indexed by their manuals, once built; the first call that
