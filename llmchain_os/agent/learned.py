@@ -2,8 +2,10 @@
 imports memory): past successes near a request (the plan cache), and the requests and
 commands that worked (exemplars for retrieval and for composed commands).
 
-A past plan is reused only for a request this near in meaning (``REUSE``), and only its
-tools: every argument is read again from the new request. A past command is kept as a
+A past plan is reused only for a request this near in meaning (``REUSE``), both read with
+their operands as slots ("show me the files in the {DIR} folder": ``shape``), and only its
+tools: every argument is read again from the new request. ``PlanCache`` holds the shapes'
+vectors in the session (no store on the request's path). A past command is kept as a
 template, the past request's operands turned back into slots (``template``), and filled
 with the new request's operands (``refill``); one whose operands do not line up is not
 reused, so an old file, folder or number never reaches a new command.
@@ -14,17 +16,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmchain_os.agent.compose import fill, left_out
 from llmchain_os.agent.slots import Slots, read_slots
 
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from llmchain_os.knowledge.embed import Embedder
+
 # Cosine of a new request and a past successful one at or above which the past plan is
-# reused. Measured over every eval request (tools/measure_reuse.py; BENCHMARKS.md): the
-# lowest similarity at which two requests still planned to different tools was 0.92, so the
-# line sits above it.
-REUSE = 0.93
+# reused. Measured over the eval requests the planner plans confidently without a model
+# (tools/measure_reuse.py: 366 requests, 66,795 pairs; BENCHMARKS.md): no pair at or above
+# 0.85 planned to different tools, the nearest that did was 0.82 ("why is the load average
+# so high" / "whats the load average"); the line keeps a margin above it.
+REUSE = 0.90
 SLOT_ORDER = "FILE FILE2 DIR PATTERN REPLACEMENT EXT DAYS SIZE N NAME NEW SERVICE".split()
+SHAPE_SLOTS = [n for n in SLOT_ORDER if n not in ("NAME", "SERVICE")]
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,7 @@ class Learned:
     """What past successes teach the planner: more example requests for each tool, and
     past requests with the command (as a template) that answered them."""
 
+    successes: list[Past] = field(default_factory=list)  # newest first, /bad ones left out
     tool_examples: dict[str, list[str]] = field(default_factory=dict)
     commands: list[tuple[str, str]] = field(default_factory=list)  # (request, template)
 
@@ -56,15 +67,24 @@ def template(command: str, request: str) -> str | None:
     text (``{`` already in it) that could be mistaken for one."""
     if "{" in command or "}" in command:
         return None
-    slots = read_slots(request)
-    out = command
-    for name in SLOT_ORDER:
+    return _slotted(command, read_slots(request))
+
+
+def shape(request: str) -> str:
+    """The request with its operands as slots: what the plan cache compares. Services and
+    programs stay words: read by the word after "is" ("how much memory is firefox using",
+    "... is used right now") they are too often the very word that decides."""
+    return _slotted(request, read_slots(request), SHAPE_SLOTS)
+
+
+def _slotted(text: str, slots: Slots, names: list[str] = SLOT_ORDER) -> str:
+    for name in names:
         value = slots.value(name)
         if not value or len(value) > 200:
             continue
-        word = re.compile(rf"(?<![\w./{{-])'?{re.escape(value)}'?(?![\w/}}-])")
-        out = word.sub("{" + name + "}", out)
-    return out
+        word = re.compile(rf"(?<![\w./{{-])['\"`]?{re.escape(value)}['\"`]?(?![\w/}}-])")
+        text = word.sub("{" + name + "}", text)
+    return text
 
 
 def refill(past_command: str, past_request: str, request: str) -> str | None:
@@ -81,3 +101,40 @@ def refill(past_command: str, past_request: str, request: str) -> str | None:
     except Unfillable:
         return None
     return None if left_out(command, slots) else command
+
+
+class PlanCache:
+    """Past successes by the shape of their request, embedded once; ``lookup`` is the
+    planner's ``recall``: the nearest, best first (a dot product, no store)."""
+
+    def __init__(self, embedder: Embedder, successes: list[Past]) -> None:
+        import numpy as np
+
+        self.embedder = embedder
+        self.entries: list[Past] = []
+        self.vectors: NDArray[np.float32] = np.zeros((0, embedder.dimensions), np.float32)
+        self.add(successes)
+
+    def add(self, successes: list[Past]) -> None:
+        import numpy as np
+
+        fresh = [p for p in successes if p.plan]
+        if fresh:
+            vectors = self.embedder.embed([shape(p.request) for p in fresh])
+            self.vectors = np.vstack([self.vectors, vectors])
+            self.entries += fresh
+
+    def drop(self, entry_id: str) -> None:
+        """Forget one (after /bad)."""
+        keep = [i for i, p in enumerate(self.entries) if p.id != entry_id]
+        self.entries = [self.entries[i] for i in keep]
+        self.vectors = self.vectors[keep]
+
+    def lookup(self, text: str, k: int = 3) -> list[Past]:
+        if not self.entries:
+            return []
+        scores = self.vectors @ self.embedder.embed([shape(text)])[0]
+        best = sorted(range(len(self.entries)), key=lambda i: -float(scores[i]))[:k]
+        return [
+            Past(e.id, e.request, e.plan, float(scores[i])) for i in best for e in [self.entries[i]]
+        ]

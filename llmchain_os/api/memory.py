@@ -13,7 +13,7 @@ from llmchain_os.memory.documents import InputRejected
 from llmchain_os.memory.records import Entry, Hit, Kind, MemoryUnavailable, Success
 
 if TYPE_CHECKING:
-    from llmchain_os.agent.learned import Learned, Past
+    from llmchain_os.agent.learned import Learned
     from llmchain_os.api.session import Session
     from llmchain_os.config import Settings
     from llmchain_os.memory.manage import Added
@@ -33,7 +33,6 @@ __all__ = [
     "forget",
     "learned",
     "list_memory",
-    "past_plans",
     "recall",
     "remember",
     "reset",
@@ -152,6 +151,8 @@ def feedback(session: Session, good: bool) -> str:
     entry_id = session.last_request_id
     if entry_id is None:
         return "No request yet in this session to mark."
+    if not good:
+        session.unlearn(entry_id)
     try:
         record_feedback(memory_dir(), entry_id, 1 if good else -1)
     except OSError as exc:
@@ -171,23 +172,10 @@ def similar_successes(
     return _using(settings, lambda store: found(text, k, min_similarity, store))
 
 
-def past_plans(text: str, settings: Settings | None = None) -> list[Past]:
-    """The plan cache's lookup: past successes nearest ``text``, best first, for the
-    planner (``agent.learned.Past``). Nothing when memory holds nothing yet (no store is
-    made for that)."""
-    from llmchain_os.agent.learned import Past
-    from llmchain_os.memory.store import memory_dir
-
-    if not memory_dir().exists():
-        return []
-    found = similar_successes(text, 3, settings=settings)
-    return [Past(s.id, s.request, s.plan, s.similarity) for s in found]
-
-
 def learned(tools: set[str], command_tool: str, settings: Settings | None = None) -> Learned:
     """What the planner learns from memory's successes of one step: the request as one more
     example of its tool (of ``tools``), or with its command as a template for composing."""
-    from llmchain_os.agent.learned import Learned, template
+    from llmchain_os.agent.learned import Learned, Past, template
     from llmchain_os.memory.plans import learned as successes
     from llmchain_os.memory.store import memory_dir
 
@@ -195,7 +183,10 @@ def learned(tools: set[str], command_tool: str, settings: Settings | None = None
         return Learned()
     out = Learned()
     for past in _using(settings, successes):
-        if len(past.plan) != 1 or past.plan[0].get("tool") not in tools:
+        if not past.plan or any(step.get("tool") not in tools for step in past.plan):
+            continue
+        out.successes.append(Past(past.id, past.request, past.plan, 1.0))
+        if len(past.plan) != 1:
             continue
         tool, args = past.plan[0]["tool"], past.plan[0].get("args") or {}
         if tool != command_tool:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from llmchain_os.agent.compose import Composer
-    from llmchain_os.agent.learned import Learned, Past
+    from llmchain_os.agent.learned import Learned, PlanCache
     from llmchain_os.agent.pipeline import Parts
     from llmchain_os.agent.planner import RetrievalPlanner
     from llmchain_os.knowledge.program_index import ProgramIndex
@@ -115,6 +115,7 @@ class Session:
         # run`, which would pay chromadb's start for one request
         self.learn = learn and self.settings.memory
         self.memory_error = ""  # why memory is not learned from here ("" when it is)
+        self.plan_cache: PlanCache | None = None  # past successes, once the planner is built
         self._registry = registry
         self._model = model
         self._cloud = cloud
@@ -249,38 +250,36 @@ class Session:
                     min_score=self.settings.min_score,
                     max_steps=self.settings.max_steps,
                     composer=composer,
-                    recall=self._past_plans if learned is not None else None,
+                    recall=self.plan_cache.lookup if self.plan_cache is not None else None,
                     learned=learned,
                 )
             return self._planner
 
     def _learned(self) -> Learned | None:
-        """Memory's successes as exemplars; None (and the reason kept) without memory."""
+        """Memory's successes as exemplars and the plan cache; None (the reason kept in
+        ``memory_error``) without memory."""
         if not self.learn:
             return None
+        from llmchain_os.agent.learned import PlanCache
         from llmchain_os.api import memory
+        from llmchain_os.knowledge.embed import EmbeddingError, shared_embedder
         from llmchain_os.tools.card import Role
 
         command = self.registry.by_role(Role.COMMAND)
         try:
-            return memory.learned(
+            found = memory.learned(
                 set(self.registry.names()), command.name if command else "", self.settings
             )
-        except memory.MEMORY_ERRORS as exc:
+            self.plan_cache = PlanCache(shared_embedder(), found.successes)
+        except (*memory.MEMORY_ERRORS, EmbeddingError) as exc:
             self._memory_failed(exc)
             return None
+        return found
 
-    def _past_plans(self, text: str) -> list[Past]:
-        """The plan cache's lookup; nothing once memory has failed in this session."""
-        if self.memory_error:
-            return []
-        from llmchain_os.api import memory
-
-        try:
-            return memory.past_plans(text, self.settings)
-        except memory.MEMORY_ERRORS as exc:
-            self._memory_failed(exc)
-            return []
+    def unlearn(self, entry_id: str) -> None:
+        """``/bad``: the request's plan is no longer reused in this session."""
+        if self.plan_cache is not None:
+            self.plan_cache.drop(entry_id)
 
     def _memory_failed(self, exc: Exception) -> None:
         self.memory_error = str(exc)
@@ -382,6 +381,16 @@ class Session:
             self.last_request_id = record_request(memory_dir(), data, dry_run)
         except OSError as exc:  # a full disk or a read-only home: the request still stands
             logging.getLogger(__name__).warning("not recorded in memory: %s", exc)
+            return
+        if self.plan_cache is not None:  # reused from the next request on
+            from llmchain_os.agent.learned import Past
+            from llmchain_os.memory.history import history_record, succeeded
+            from llmchain_os.memory.plans import ran
+
+            record = history_record(data, dry_run)
+            if succeeded(record):
+                past = Past(self.last_request_id, record["request"], ran(record), 1.0)
+                self.plan_cache.add([past])
 
     def parts(self) -> Parts:
         """What the request pipeline (``agent.pipeline``) takes from this session."""
