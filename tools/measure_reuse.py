@@ -1,6 +1,6 @@
 """Where the plan cache's line (``agent.learned.REUSE``) sits: every pair of eval requests,
-their cosine (as the plan cache reads them: operands as slots, ``learned.shape``) against whether the planner
-(retrieval and cards, no model) plans them to the same tools.
+their cosine (as the plan cache reads them: operands as slots, ``learned.shape``) against
+whether the planner (retrieval and cards, no model) plans them to the same tools.
 
     OMP_NUM_THREADS=1 PYTHONPATH=. python tools/measure_reuse.py [--tasks GLOB]
 
@@ -70,7 +70,8 @@ def main() -> None:
         print(f"line {line:.2f}: {len(above) - len(differ)} same tools, {len(differ)} differ")
     differing = sorted((p for p in pairs if tools[texts[p[1]]] != tools[texts[p[2]]]), reverse=True)
     for s, i, j in differing[:12]:
-        print(f"  {s:.3f} {shape(texts[i])!r} {tools[texts[i]]} | {shape(texts[j])!r} {tools[texts[j]]}")
+        a, b = texts[i], texts[j]
+        print(f"  {s:.3f} {shape(a)!r} {tools[a]} | {shape(b)!r} {tools[b]}")
 
 
 if __name__ == "__main__":
