@@ -13,7 +13,6 @@ from llmchain_os.memory.documents import InputRejected
 from llmchain_os.memory.records import Entry, Hit, Kind, MemoryUnavailable, Success
 
 if TYPE_CHECKING:
-    from llmchain_os.agent.learned import Learned
     from llmchain_os.api.session import Session
     from llmchain_os.config import Settings
     from llmchain_os.memory.manage import Added
@@ -31,7 +30,6 @@ __all__ = [
     "export",
     "feedback",
     "forget",
-    "learned",
     "list_memory",
     "recall",
     "remember",
@@ -170,27 +168,3 @@ def similar_successes(
     from llmchain_os.memory.plans import similar_successes as found
 
     return _using(settings, lambda store: found(text, k, min_similarity, store))
-
-
-def learned(tools: set[str], command_tool: str, settings: Settings | None = None) -> Learned:
-    """What the planner learns from memory's successes of one step: the request as one more
-    example of its tool (of ``tools``), or with its command as a template for composing."""
-    from llmchain_os.agent.learned import Learned, Past, template
-    from llmchain_os.memory.plans import learned as successes
-    from llmchain_os.memory.store import memory_dir
-
-    if not memory_dir().exists():
-        return Learned()
-    out = Learned()
-    for past in _using(settings, successes):
-        if not past.plan or any(step.get("tool") not in tools for step in past.plan):
-            continue
-        out.successes.append(Past(past.id, past.request, past.plan, 1.0))
-        if len(past.plan) != 1:
-            continue
-        tool, args = past.plan[0]["tool"], past.plan[0].get("args") or {}
-        if tool != command_tool:
-            out.tool_examples.setdefault(tool, []).append(past.request)
-        elif shape := template(str(args.get("command", "")), past.request):
-            out.commands.append((past.request, shape))
-    return out

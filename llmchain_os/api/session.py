@@ -261,17 +261,18 @@ class Session:
         if not self.learn:
             return None
         from llmchain_os.agent.learned import PlanCache
-        from llmchain_os.api import memory
+        from llmchain_os.api.learning import learned
         from llmchain_os.knowledge.embed import EmbeddingError, shared_embedder
+        from llmchain_os.memory.records import MemoryUnavailable
         from llmchain_os.tools.card import Role
 
         command = self.registry.by_role(Role.COMMAND)
         try:
-            found = memory.learned(
+            found = learned(
                 set(self.registry.names()), command.name if command else "", self.settings
             )
             self.plan_cache = PlanCache(shared_embedder(), found.successes)
-        except (*memory.MEMORY_ERRORS, EmbeddingError) as exc:
+        except (MemoryUnavailable, EmbeddingError) as exc:
             self._memory_failed(exc)
             return None
         return found

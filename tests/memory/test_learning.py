@@ -13,6 +13,7 @@ from llmchain_os.agent.events import EventKind
 from llmchain_os.agent.learned import REUSE, Past, refill, template
 from llmchain_os.agent.request import Request
 from llmchain_os.api import Session
+from llmchain_os.api.learning import learned
 from llmchain_os.config import Settings
 from llmchain_os.memory.history import record_feedback, record_request
 from llmchain_os.memory.store import forget_shared, memory_dir
@@ -132,7 +133,7 @@ def test_bad_feedback_stops_reuse_and_learning(here: Path) -> None:
     events = list(second.handle("show me the files in the src folder"))
     assert all(ev.data.get("source") != "memory" for ev in events)
     tools = set(second.registry.names())
-    assert api.memory.learned(tools, "run_shell").commands == []
+    assert learned(tools, "run_shell").commands == []
 
 
 def test_successes_become_exemplars_and_guesses_do_not(here: Path) -> None:
@@ -143,12 +144,12 @@ def test_successes_become_exemplars_and_guesses_do_not(here: Path) -> None:
     guessed = {**finished("is the disk kind of ok", tool="disk_usage"), "guess": "a best guess"}
     guess_id = record_request(folder, guessed)
     record_request(folder, finished("it broke", ok=False))
-    learned = api.memory.learned({"disk_usage", "run_shell"}, "run_shell")
-    assert learned.tool_examples == {"disk_usage": ["how roomy is the root disk"]}
-    assert learned.commands == [("how many lines are in notes.txt", "wc -l {FILE}")]
+    found = learned({"disk_usage", "run_shell"}, "run_shell")
+    assert found.tool_examples == {"disk_usage": ["how roomy is the root disk"]}
+    assert found.commands == [("how many lines are in notes.txt", "wc -l {FILE}")]
     record_feedback(folder, guess_id, +1)  # the user said the guess was right
-    learned = api.memory.learned({"disk_usage", "run_shell"}, "run_shell")
-    assert sorted(learned.tool_examples["disk_usage"]) == [
+    found = learned({"disk_usage", "run_shell"}, "run_shell")
+    assert sorted(found.tool_examples["disk_usage"]) == [
         "how roomy is the root disk",
         "is the disk kind of ok",
     ]
