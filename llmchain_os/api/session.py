@@ -283,8 +283,8 @@ class Session:
             self.plan_cache.drop(entry_id)
 
     def _memory_failed(self, exc: Exception) -> None:
-        self.memory_error = str(exc)
-        logging.getLogger(__name__).warning("planning without memory: %s", exc)
+        self.memory_error = f"planning without memory: {exc}"  # the shell shows it once
+        logging.getLogger(__name__).info(self.memory_error)
 
     def programs(self) -> ProgramIndex | None:
         """This machine's programs indexed by their manuals, once built; the first call that

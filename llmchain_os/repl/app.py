@@ -90,6 +90,7 @@ class Shell:
         self._hosts_read = -HOST_WORDS_S - 1.0
         self.running = True
         self.status_code = 0
+        self._memory_said = False  # the session's memory failure was shown
 
     @property
     def session(self) -> Session:
@@ -211,6 +212,9 @@ class Shell:
             self.consume(self.session.run_command(text[1:].strip(), self.approve))
             return
         self.consume(self.session.handle(line, self.approve))
+        if self.session.memory_error and not self._memory_said:  # once, then without memory
+            self._memory_said = True
+            self.console.print(self.session.memory_error, style="yellow", markup=False)
 
     def consume(self, events: Iterator[Event]) -> None:
         """Render events as they come, with a spinner while waiting; Ctrl-C cancels."""

@@ -18,7 +18,10 @@ from llmchain_os.config import Settings
 from llmchain_os.memory.history import record_feedback, record_request
 from llmchain_os.memory.store import forget_shared, memory_dir
 from llmchain_os.tools.card import Role
+from tests.helpers import drive
 from tests.memory.conftest import finished
+
+CTRL_D = "\x04"
 
 
 @pytest.fixture
@@ -180,3 +183,13 @@ def test_memory_that_fails_is_planned_without(here: Path) -> None:
     events = list(s.handle("show me the files in the docs folder"))
     assert any(ev.kind is EventKind.STEP_DONE for ev in events)
     assert "llmos memory reset" in s.memory_error
+
+
+def test_the_shell_says_once_that_it_plans_without_memory(tmp_path: Path, here: Path) -> None:
+    folder = memory_dir()
+    folder.mkdir(parents=True)
+    (folder / "chroma.sqlite3").write_bytes(b"garbage " * 1000)
+    shell = Session(Settings(index_programs=False), learn=True)
+    _, text = drive(shell, tmp_path / "h", "list the files in docs\n", "/help\n", CTRL_D)
+    assert text.count("llmos memory reset") == 1
+    assert "docs-readme.txt" in text and "/remember TEXT" in text  # it goes on
