@@ -123,10 +123,10 @@ class RetrievalPlanner:
         # the running processes and saved scripts; ``names`` is a shortcut for tests
         self.world: World = world or (NamesWorld(names) if names else LiveWorld())
         self._now: World = self.world
-        examples = {**registry.examples(), NONE_LABEL: load_exemplars().get(NONE_LABEL, [])}
-        for tool, requests in (learned.tool_examples if learned else {}).items():
-            examples[tool] = [*examples.get(tool, []), *requests]  # requests that worked
-        self.index = index or ToolIndex(examples)
+        self.index = index or ToolIndex(
+            {**registry.examples(), NONE_LABEL: load_exemplars().get(NONE_LABEL, [])},
+            learned.tool_examples if learned else None,  # requests of the user's that worked
+        )
         self._common: dict[str, frozenset[str]] = {}
 
     @property

@@ -193,3 +193,28 @@ def test_the_shell_says_once_that_it_plans_without_memory(tmp_path: Path, here: 
     _, text = drive(shell, tmp_path / "h", "list the files in docs\n", "/help\n", CTRL_D)
     assert text.count("llmos memory reset") == 1
     assert "docs-readme.txt" in text and "/remember TEXT" in text  # it goes on
+
+
+def test_a_learned_request_is_an_example_for_its_tool(here: Path) -> None:
+    from llmchain_os.agent.learned import Learned
+    from llmchain_os.agent.planner import RetrievalPlanner
+
+    s = session(learn=False)
+    taught = Learned(tool_examples={"top_processes": ["show me whats hogging the server"]})
+    plans = []
+    for learned_ in (None, taught):
+        composer = s.composer()
+        assert composer is not None
+        if learned_ is not None:
+            composer.learn([], learned_.tool_examples)
+        planner = RetrievalPlanner(s.registry, composer=composer, learned=learned_)
+        plans.append(planner.plan(Request(text="show me whats hogging the box")).plan)
+    assert plans[0] is None  # unsure without it
+    assert plans[1] is not None and plans[1].steps[0].tool == "top_processes"
+    assert "show me whats hogging the server" in plans[1].steps[0].why
+    # its words rank, but are no vocabulary: a name in it stays a name for the other tools
+    from llmchain_os.agent.retrieval import ToolIndex
+
+    index = ToolIndex({"a": ["show disk space"]}, {"b": ["stop frobnicatord now"]})
+    assert index.rank("stop frobnicatord")[0].tool == "b"
+    assert "frobnicatord" not in index.vocabulary_without("a") | index.vocabulary
