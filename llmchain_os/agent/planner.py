@@ -228,6 +228,8 @@ class RetrievalPlanner:
         scratch = PlanOutcome(plan=None)
         if tool is self.command and "command" in step.get("args", {}):
             said = spelled_command(clause, self.bare)
+            if said is not None and said.ask is not Ask.RUN:
+                raise Unsure("the request spells out a command without saying to run it")
             command = (
                 said.command
                 if said is not None and said.ask is Ask.RUN
@@ -237,7 +239,8 @@ class RetrievalPlanner:
                 raise Unsure("the past command does not fit this request's operands")
             risk = self._risk(tool, command)
             return Step(
-                tool=name, args={"command": command}, risk=risk, why=why,
+                tool=name, args={"command": command}, risk=risk,
+                why=f"{why}; its command's operands read from this request",
                 needs_consent=risk is not Risk.READ and said is None,
             )  # fmt: skip
         built = self._step(tool, why, clause, follows, scratch)
