@@ -15,13 +15,36 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from llmchain_os.paths import config_file
 
 
 class ConfigError(Exception):
     """The configuration cannot be read or has a bad value."""
+
+
+class ProviderProfile(BaseModel):
+    """One ``[providers.NAME]`` table: a model behind a provider (a plugin, by ``kind``).
+
+    The key itself is never a setting here: ``api_key_env`` names the variable that holds
+    it, ``api_key_file`` a file only its owner can read (mode 0600)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(default="openai", description="The provider plugin: openai, llama-cpp.")
+    base_url: str | None = None
+    model: str = ""
+    api_key_env: str | None = None
+    api_key_file: str | None = None
+    timeout_s: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=1, ge=0, le=5, description="Retries of a failed call.")
+    breaker_failures: int = Field(
+        default=3, ge=1, description="Failed calls in a row that open the circuit breaker."
+    )
+    breaker_cooldown_s: float = Field(
+        default=60.0, gt=0, description="How long an open breaker refuses calls."
+    )
 
 
 class Settings(BaseModel):
@@ -49,6 +72,16 @@ class Settings(BaseModel):
     cloud_api_key: str | None = Field(default=None, repr=False)
     cloud_timeout_s: float = Field(default=30.0, gt=0)
     allow_cloud: bool = True
+    cloud: Literal["auto", "never"] = Field(
+        default="auto", description="never: nothing goes to any endpoint (as allow_cloud = false)."
+    )
+    providers: dict[str, ProviderProfile] = Field(
+        default_factory=dict, description="Named profiles: [providers.NAME] base_url, model..."
+    )
+    fallback: list[str] = Field(
+        default_factory=lambda: ["cloud"],
+        description="Profiles tried in order when the local model cannot do a request.",
+    )
     sandbox_user_commands: bool = Field(
         default=False,
         description="Run `!cmd` typed in the shell confined like every other step.",
@@ -64,6 +97,16 @@ class Settings(BaseModel):
     memory_history_limit: int = Field(
         default=10_000, ge=10, description="History entries kept; the oldest are thinned first."
     )
+
+    @model_validator(mode="after")
+    def _known_fallbacks(self) -> Settings:
+        unknown = [n for n in self.fallback if n not in self.providers and n != "cloud"]
+        if unknown:
+            raise ValueError(f"fallback names {unknown[0]!r}, which no [providers.NAME] defines")
+        return self
+
+    def cloud_allowed(self) -> bool:
+        return self.allow_cloud and self.cloud != "never"
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict with secrets masked, for `llmos config show`."""

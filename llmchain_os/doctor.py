@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from llmchain_os.config import Settings
-from llmchain_os.llm.cloud import cloud_configured
 from llmchain_os.paths import config_file, state_dir
 
 
@@ -66,20 +65,54 @@ def _model(settings: Settings) -> Check:
     )
 
 
-def _cloud(settings: Settings) -> Check:
-    if not settings.allow_cloud:
-        return Check("cloud", True, "disabled by allow_cloud = false")
-    if not cloud_configured(settings):
-        return Check(
-            "cloud",
-            True,
-            "not configured (local model only)",
-            "optional: set cloud_base_url and OPENAI_API_KEY for a fallback endpoint",
+def provider_checks(settings: Settings) -> list[Check]:
+    """Each fallback profile: where it points, whether it can be used, and its breaker."""
+    from llmchain_os.llm import breaker_of, profile_problem
+    from llmchain_os.llm.profiles import profiles
+    from llmchain_os.llm.providers import provider_registry
+
+    if not settings.cloud_allowed():
+        return [Check("cloud", True, 'disabled (cloud = "never" or allow_cloud = false)')]
+    found = profiles(settings)
+    checks = [
+        Check("plugin", False, line, "reinstall or remove the plugin")
+        for line in provider_registry().problems
+    ]
+    if not any(name in found for name in settings.fallback):
+        fix = "optional: set cloud_base_url and OPENAI_API_KEY, or add [providers.NAME]"
+        return [*checks, Check("cloud", True, "not configured (local model only)", fix)]
+    for name in settings.fallback:
+        problem = profile_problem(settings, name)
+        if problem:
+            checks.append(Check(f"provider {name}", True, f"not used: {problem}"))
+            continue
+        profile, breaker = found[name], breaker_of(settings, name)
+        where = " ".join(p for p in (profile.kind, profile.base_url, "model", profile.model) if p)
+        shut = breaker.state() == "open"  # its endpoint failed again and again just now
+        fix = (
+            f"check {profile.base_url or 'the endpoint'}; a call is tried again after the cool-down"
         )
-    key = "set" if settings.cloud_api_key else "not set"
-    return Check(
-        "cloud", True, f"{settings.cloud_base_url} model {settings.cloud_model}, api key {key}"
+        detail = f"{where}; {_key_source(settings, name)}; {breaker.describe()}"
+        checks.append(Check(f"provider {name}", not shut, detail, fix if shut else ""))
+    return checks
+
+
+def _key_source(settings: Settings, name: str) -> str:
+    """Where the profile's key comes from, never the key."""
+    from llmchain_os.llm.errors import ModelError
+    from llmchain_os.llm.profiles import api_key, get_profile
+
+    profile = get_profile(settings, name)
+    try:
+        key = api_key(name, profile, settings)
+    except ModelError as exc:
+        return f"key: {exc}"
+    source = (
+        f"${profile.api_key_env}"
+        if profile.api_key_env
+        else profile.api_key_file or "cloud_api_key/OPENAI_API_KEY"
     )
+    return f"key from {source}" if key else "no key"
 
 
 def _files() -> Check:
@@ -147,6 +180,5 @@ def run_checks(settings: Settings) -> list[Check]:
         _embeddings,
         _manuals,
         lambda: _model(settings),
-        lambda: _cloud(settings),
     ]
-    return [check() for check in checks]
+    return [check() for check in checks] + provider_checks(settings)

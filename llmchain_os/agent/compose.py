@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from llmchain_os.knowledge.embed import Embedder
 
 SLOT = re.compile(
-    r"\{(FILE2|FILE|DIR|NEW|N|PATTERN|REPLACEMENT|EXT|DAYS|SIZE|NAME|SERVICE)(?::([^}]*))?\}"
+    r"\{(FILE2|FILE|DIR|NEW|N|PATTERN|REPLACEMENT|EXT|DAYS|SIZE|NAME|SERVICE|DATE2|DATE)"
+    r"(?::([^}]*))?\}"
 )
 # A value put inside the template's own single quotes ('*.{EXT}', 's/{PATTERN}/x/'): only
 # plain characters, so it cannot end the quotes.
@@ -389,6 +390,7 @@ SAMPLE = Slots(
     name="git",
     new="archive",
     service="nginx",
+    dates=["15 march 2020", "1 july 2021"],
 )
 SAMPLE_FOLDERS = re.compile(r"\bdocs\b")  # the folder the examples' requests name
 
@@ -476,6 +478,8 @@ def _what(slot: str) -> str:
         "NAME": "a program's name",
         "NEW": "the name of what to create ('called ...')",
         "SERVICE": "the service's name",
+        "DATE": "a date such as 15 March 2024",
+        "DATE2": "a second date",
     }.get(slot, slot.lower())
 
 

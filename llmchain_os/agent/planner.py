@@ -36,7 +36,7 @@ from llmchain_os.errors import ToolError
 from llmchain_os.llm.grammar import args_grammar, choice_grammar
 from llmchain_os.prompts import load_exemplars, load_prompt
 from llmchain_os.reading.paths import names_file, path_candidates
-from llmchain_os.reading.words import candidates, refers_back
+from llmchain_os.reading.words import candidates, refers_back, unsaid
 from llmchain_os.reading.world import LiveWorld, NamesWorld, Snapshot, World
 from llmchain_os.safety.risk import Risk
 from llmchain_os.tools.base import Tool
@@ -404,6 +404,8 @@ class RetrievalPlanner:
             and (why := self._compose(clause, outcome))
         ):
             return self.command, why
+        if no_tool_change(clause) is not None and (guessed := self._guess(clause, outcome, True)):
+            return guessed  # a change no tool makes: its nearest example, asked as a guess
         self._refuse_unsupported(clause)
         if found := self._claimed(Stage.LAST, clause):
             return found
@@ -477,7 +479,7 @@ class RetrievalPlanner:
         for tool in claimants:
             assert tool.card.claim is not None
             try:
-                why = tool.card.claim(self._clause(clause, tool))
+                why = tool.card.claim(self._clause(unsaid(clause), tool))
             except Unclear as exc:
                 raise Unsure(str(exc)) from None
             if why:
@@ -491,7 +493,7 @@ class RetrievalPlanner:
         if name not in self.registry:
             return name == NONE_LABEL
         card = self.registry.get(name).card
-        if card.needs is not None and not card.needs.search(clause):
+        if card.needs is not None and not card.needs.search(unsaid(clause)):
             return False
         return card.about_files or not names_file(clause) or bool(PROCESS_WORD.search(clause))
 
@@ -557,13 +559,15 @@ class RetrievalPlanner:
             + (f"; other candidates: {others}" if others else "")
         )
 
-    def _guess(self, clause: str, outcome: PlanOutcome) -> tuple[Tool, str] | None:
+    def _guess(
+        self, clause: str, outcome: PlanOutcome, change: bool = False
+    ) -> tuple[Tool, str] | None:
         """No tool fits and no example is near enough to be sure: the nearest example the
         request's operands fill, as a best guess the answer asks back about (a change is
         asked with its exact command anyway); None when even that is too far."""
         if self.command is None or self.composer is None:
             return None
-        found = self.composer.guess(clause, asks_change(clause))
+        found = self.composer.guess(clause, change or asks_change(clause))
         if not found:
             return None
         best = found[0]

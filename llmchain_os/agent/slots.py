@@ -19,7 +19,7 @@ from llmchain_os.reading.words import STOP
 # Quoted text; a single quote inside a word is an apostrophe ("what's", "don't"), not a quote.
 QUOTED = re.compile(r"\"([^\"]{1,200})\"|(?<!\w)'([^']{1,200})'(?!\w)|`([^`]{1,200})`")
 SHOUTED = re.compile(r"\b([A-Z][A-Z0-9_]{2,})\b")  # "the FATAL error", "TODO lines"
-NUMBER = re.compile(r"(?<![\w.\-/])(\d{1,9})(?![\w.\-/])")
+NUMBER = re.compile(r"(?<![\w.\-/])(\d{1,12})(?![\w.\-/])")
 DAYS = re.compile(r"\b(\d{1,5})\s*(day|week|month)s?\b|\b(?:a|one|this|last)\s+(day|week|month)\b")
 SIZE = re.compile(r"\b(\d{1,6})\s*([kmg])(?:i?b|bytes?|egabytes?|igabytes?|ilobytes?)?\b", re.I)
 EXT = re.compile(
@@ -39,6 +39,23 @@ REPLACE = (
     re.compile(r"\b(\S+)\s+(?:replaced|changed|swapped)\s+(?:with|by|to|into|for)\s+(\S+)", re.I),
 )
 UNITS = {"day": 1, "week": 7, "month": 30}
+MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+# A calendar date as people write it; each is handed to date(1) as "15 march 2024".
+DATES = (
+    re.compile(rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?({MONTH})\b,?(?:\s+(\d{{4}}))?", re.I),
+    re.compile(rf"\b({MONTH})\s+{DAY}\b,?(?:\s+(\d{{4}}))?", re.I),
+    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
+)
+HOLIDAYS = {
+    "christmas": "25 dec",
+    "xmas": "25 dec",
+    "new year's day": "1 jan",
+    "halloween": "31 oct",
+}
 CALLED = re.compile(r"\b(?:called|named)\s+(\S+)", re.I)
 ORDINALS = {
     word: n
@@ -70,12 +87,13 @@ class Slots:
     name: str = ""
     new: str = ""  # what to create: the word after "called" or "named"
     service: str = ""  # a service the request acts on ("restart nginx", "the sshd service")
+    dates: list[str] = field(default_factory=list)  # as date(1) reads them: "15 mar 2024"
 
     def operands(self) -> list[str]:
         """Every value the request names, once each, in a stable order."""
         values = [*self.files, *self.dirs, *self.numbers]
         values += [self.pattern, self.replacement, self.ext, self.days, self.size]
-        values += [self.name, self.new, self.service]
+        values += [self.name, self.new, self.service, *self.dates]
         return list(dict.fromkeys(v for v in values if v))
 
     def value(self, slot: str) -> str | None:
@@ -92,7 +110,13 @@ class Slots:
         }
         if slot in simple:
             return simple[slot] or None
-        listed = {"FILE": (self.files, 0), "FILE2": (self.files, 1), "DIR": (self.dirs, 0)}
+        listed = {
+            "FILE": (self.files, 0),
+            "FILE2": (self.files, 1),
+            "DIR": (self.dirs, 0),
+            "DATE": (self.dates, 0),
+            "DATE2": (self.dates, 1),
+        }
         if slot in listed:
             values, at = listed[slot]
             return values[at] if len(values) > at else None
@@ -105,7 +129,8 @@ def read_slots(text: str) -> Slots:
     """Every operand ``text`` names, in the order it names them."""
     quoted = [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
     bare = QUOTED.sub(" ", text)
-    found = Slots()
+    found = Slots(dates=read_dates(bare))
+    bare = _without_dates(bare)
     for word in path_candidates(bare):
         (found.dirs if os.path.isdir(os.path.expanduser(word)) else found.files).append(word)
     found.dirs += [w for w in _folder_words(bare) if w not in found.dirs]
@@ -122,6 +147,36 @@ def read_slots(text: str) -> Slots:
         found.new = m.group(1).strip("'\"`.,;")
     found.service = _service(bare)
     return found
+
+
+def read_dates(text: str) -> list[str]:
+    """The calendar dates the text names, in order, as date(1) reads them ("the 14th of
+    July 1989" -> "14 july 1989", "march 15 2020" -> "15 march 2020", "christmas" -> "25 dec")."""
+    found: list[tuple[int, int, str]] = []
+    for rule in DATES:
+        for m in rule.finditer(text):
+            if not any(start < m.end() and m.start() < end for start, end, _ in found):
+                found.append((m.start(), m.end(), _as_date(rule, m)))
+    for word, date in HOLIDAYS.items():
+        if holiday := re.search(rf"\b{re.escape(word)}\b", text, re.I):
+            found.append((holiday.start(), holiday.end(), date))
+    return [date for _, _, date in sorted(found)]
+
+
+def _as_date(rule: re.Pattern[str], m: re.Match[str]) -> str:
+    if rule is DATES[2]:
+        return m.group(0)
+    day, month, year = (m.group(1), m.group(2), m.group(3))
+    if rule is DATES[1]:
+        month, day = day, month
+    return " ".join(p for p in (day, month.lower(), year) if p)
+
+
+def _without_dates(text: str) -> str:
+    """The text with its dates taken out, so their numbers are not read as counts."""
+    for rule in DATES:
+        text = rule.sub(" ", text)
+    return text
 
 
 SERVICE_VERB = re.compile(

@@ -49,6 +49,7 @@ from llmchain_os.api.memory import recall as recall_memory
 from llmchain_os.api.memory import remember as remember_note
 from llmchain_os.api.memory import reset as reset_memory
 from llmchain_os.api.memory import search as search_memory
+from llmchain_os.api.result import ChainResult
 from llmchain_os.api.scripts import (
     edited_steps,
     get_script,
@@ -63,8 +64,9 @@ from llmchain_os.api.scripts import (
     step_script_text,
     would_run,
 )
-from llmchain_os.api.session import ChainResult, Session
+from llmchain_os.api.session import Session
 from llmchain_os.errors import ToolError
+from llmchain_os.llm.errors import ModelError
 
 __all__ = [
     "MEMORY_ERRORS",
@@ -79,6 +81,7 @@ __all__ = [
     "MemoryEntry",
     "MemoryHit",
     "MemoryUnavailable",
+    "ModelError",
     "ModelStatus",
     "Policy",
     "Session",

@@ -49,6 +49,8 @@ class ModelStatus:
     gpu_layers: int
     planner: str
     answers: str
+    route: str = "auto"  # /model: auto, local, or a profile
+    providers: tuple[str, ...] = ()  # each fallback profile: where, and its breaker
 
 
 def model_status(session: Session) -> ModelStatus:
@@ -71,7 +73,26 @@ def model_status(session: Session) -> ModelStatus:
         gpu_layers=settings.n_gpu_layers,
         planner=session.planner_mode(),
         answers=session.answer_mode(),
+        route=session.route,
+        providers=provider_lines(session),
     )
+
+
+def provider_lines(session: Session) -> tuple[str, ...]:
+    """A line per profile a request may go to besides the local model, with its breaker."""
+    from llmchain_os.llm import breaker_of
+    from llmchain_os.llm.profiles import profiles
+
+    found = profiles(session.settings)
+    lines = []
+    for name in session.fallback_names():
+        profile = found.get(name)
+        if profile is None:  # an injected model (tests)
+            lines.append(name)
+            continue
+        where = " ".join(p for p in (profile.kind, profile.base_url, profile.model) if p)
+        lines.append(f"{name}: {where}; {breaker_of(session.settings, name).describe()}")
+    return tuple(lines)
 
 
 def doctor_checks(settings: Settings) -> list[Check]:

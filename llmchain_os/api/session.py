@@ -9,18 +9,18 @@ can show its prompt before any of it is loaded. Surfaces import it through ``llm
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
-
 from llmchain_os.agent.events import Event, EventKind
 from llmchain_os.agent.executor import Approver, Executor, decline_all
-from llmchain_os.agent.plan import Plan, Step, StepRecord, StepStatus
+from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.policy import Policy, is_yes
 from llmchain_os.agent.request import RequestError, clean_request
+from llmchain_os.api.result import ChainResult as ChainResult  # its old home: re-exported
 from llmchain_os.config import Settings, load_settings
 from llmchain_os.exitcodes import ExitCode
 from llmchain_os.llm.errors import ModelError
@@ -35,64 +35,6 @@ if TYPE_CHECKING:
     from llmchain_os.agent.pipeline import Parts
     from llmchain_os.agent.planner import RetrievalPlanner
     from llmchain_os.knowledge.program_index import ProgramIndex
-
-
-class ChainResult(BaseModel):
-    """What one request did: the plan, each step's fate, and the answer."""
-
-    request: str
-    provider: str = "local"
-    model: str = ""
-    plan: list[dict[str, Any]] = Field(default_factory=list)
-    steps: list[StepRecord] = Field(default_factory=list)
-    answer: str = ""
-    answer_by: str = ""
-    guess: str = ""  # why the plan was only a best guess (the answer asks back)
-    unsure: str | None = None
-    error: str | None = None
-    exit_code: int = ExitCode.DONE
-    timings: dict[str, float] = Field(default_factory=dict)
-
-    @classmethod
-    def from_events(cls, request: str, events: list[Event]) -> ChainResult:
-        result = cls(request=request)
-        for ev in events:
-            result.absorb(ev)
-        result.exit_code = result.code()
-        return result
-
-    def absorb(self, ev: Event) -> None:
-        if ev.kind is EventKind.PLAN:
-            self.plan.extend(ev.data["plan"])
-        elif ev.kind in (
-            EventKind.STEP_DONE,
-            EventKind.STEP_FAILED,
-            EventKind.STEP_DECLINED,
-            EventKind.STEP_SKIPPED,
-        ):
-            self.steps.append(StepRecord.model_validate(ev.data))
-        elif ev.kind is EventKind.ANSWER:
-            self.answer, self.answer_by = ev.text, ev.data.get("by", "")
-            self.guess = str(ev.data.get("guess", ""))
-            self.provider = ev.data.get("provider", self.provider)
-            self.model = ev.data.get("model", self.model)
-            self.timings = ev.data.get("timings", {})
-        elif ev.kind is EventKind.UNSURE:
-            self.unsure = ev.text
-        elif ev.kind is EventKind.ERROR:
-            self.error = ev.text
-            self.exit_code = int(ev.data.get("exit_code", ExitCode.USAGE))
-            self.unsure = None
-
-    def code(self) -> int:
-        statuses = {s.status for s in self.steps}
-        if self.error is not None:
-            return self.exit_code
-        if StepStatus.FAILED in statuses:
-            return ExitCode.STEP_FAILED
-        if StepStatus.DECLINED in statuses:
-            return ExitCode.DECLINED
-        return ExitCode.UNSURE if self.unsure else ExitCode.DONE
 
 
 class Session:
@@ -118,7 +60,9 @@ class Session:
         self.plan_cache: PlanCache | None = None  # past successes, once the planner is built
         self._registry = registry
         self._model = model
-        self._cloud = cloud
+        self._cloud = cloud  # an injected fallback model, as the "cloud" profile
+        self._fallbacks: dict[str, BaseChatModel] = {}
+        self.route = "auto"  # /model: auto, local, or a profile every request goes to
         self._model_error: ModelError | None = None
         self._planner: RetrievalPlanner | None = None
         self._lock = threading.Lock()
@@ -402,31 +346,65 @@ class Session:
             planner=self.planner,
             model=self.model,
             check_model=self.check_model,
-            cloud=self.cloud,
+            fallbacks=self.fallbacks,
             model_name=self.model_name,
             planner_mode=self.planner_mode(),
             answer_mode=self.answer_mode(),
             max_steps=self.settings.max_steps,
+            route=self.route,
         )
 
-    # -- the cloud fallback -------------------------------------------------------------
-    def cloud_ready(self) -> bool:
-        from llmchain_os.llm.cloud import cloud_configured
+    # -- the fallback providers -----------------------------------------------------------
+    def fallback_names(self) -> list[str]:
+        """The profiles a request the local side cannot do goes to, in order: those of
+        ``fallback`` that are configured; none when ``cloud = "never"``."""
+        if not self.settings.cloud_allowed() or self.route == "local":
+            return []
+        if self.route != "auto":
+            return [self.route]
+        if self._cloud is not None:
+            return ["cloud"]
+        from llmchain_os.llm import profile_problem
 
-        if not self.settings.allow_cloud:
-            return False
-        return self._cloud is not None or cloud_configured(self.settings)
+        return [n for n in self.settings.fallback if profile_problem(self.settings, n) is None]
 
-    def cloud(self) -> BaseChatModel | None:
-        """The cloud model for a request the local side cannot do; None when there is none
-        or the settings forbid it."""
-        if not self.cloud_ready():
-            return None
-        if self._cloud is None:
-            from llmchain_os.llm.cloud import get_cloud_model
+    def use(self, route: str) -> str:
+        """``/model ROUTE``: auto (local first, then the fallbacks), local (never a
+        fallback), or one profile for every request; raises ModelError for one that cannot
+        be used. Returns what it now is, in words."""
+        from llmchain_os.llm import profile_problem
+        from llmchain_os.llm.errors import ModelError
 
-            self._cloud = get_cloud_model(self.settings)
-        return self._cloud
+        if route not in ("auto", "local"):
+            if not self.settings.cloud_allowed():
+                raise ModelError(f'Cannot use {route}: cloud = "never" forbids every endpoint')
+            problem = (
+                None if self._cloud and route == "cloud" else profile_problem(self.settings, route)
+            )
+            if problem:
+                raise ModelError(f"Cannot use {route}: {problem}")
+        self.route = route
+        if route == "auto":
+            chain = " -> ".join(["local", *self.fallback_names()])
+            return f"auto: {chain}"
+        return f"every request goes to {route}"
+
+    def fallbacks(self) -> list[tuple[str, Callable[[], BaseChatModel]]]:
+        """Each fallback profile with what makes its model (on first need, then kept)."""
+        return [
+            (name, functools.partial(self.fallback_model, name)) for name in self.fallback_names()
+        ]
+
+    def fallback_model(self, name: str) -> BaseChatModel:
+        """Profile ``name``'s model behind its breaker, retries and redaction; raises
+        ModelError (a missing key, a key file others can read)."""
+        if self._cloud is not None and name == "cloud":
+            return self._cloud
+        if name not in self._fallbacks:
+            from llmchain_os.llm import get_resilient_model
+
+            self._fallbacks[name] = get_resilient_model(self.settings, name)
+        return self._fallbacks[name]
 
     def run_tool(
         self,

@@ -61,3 +61,17 @@ def candidates(text: str) -> list[str]:
         if tok.lower() not in STOP and len(tok) <= 64:
             seen.setdefault(tok, None)
     return list(seen)[:32]
+
+
+# "don't kill it", "do not delete anything", "never restart nginx": a verb the request says
+# not to do, to the end of its phrase.
+NEGATED = re.compile(
+    r"\b(?:do\s+not|does\s+not|don'?t|doesn'?t|dont|never|please\s+don'?t)\s+[^,;.!?()]*",
+    re.I,
+)
+
+
+def unsaid(text: str) -> str:
+    """The text without what it says not to do: what a tool's claim or its need for a verb
+    must not read as an order ("pause the encoder, don't kill it" orders no kill)."""
+    return NEGATED.sub(" ", text)

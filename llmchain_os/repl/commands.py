@@ -18,7 +18,7 @@ Ask in plain words: "how full is my disk", "what is using the most memory",
 Every plan is shown with its risk; anything beyond reading asks you first.
   !CMD       run a shell command yourself (still checked, and asked if it changes things)
   /tools     the tools the shell can plan with
-  /model     which model is loaded, and how
+  /model     which model is loaded, and how; /model auto|local|PROFILE picks the route
   /history   your last requests
   /scripts   saved scripts; /scripts show NAME (ask "write a script that ..." for one)
   /audit     the last 20 steps from the audit log; /audit verify checks its hash chain
@@ -49,11 +49,18 @@ def _tools(session: Session, console: Console, history: History) -> None:
     console.print(table)
 
 
-def _model(session: Session, console: Console, history: History) -> None:
+def _model(session: Session, console: Console, args: list[str]) -> None:
+    """``/model`` shows the model and the route; ``/model auto|local|PROFILE`` sets it."""
     from rich.markup import escape
 
-    from llmchain_os.api import model_status
+    from llmchain_os.api import ModelError, model_status
 
+    if args:
+        try:
+            console.print(session.use(args[0]), markup=False, highlight=False)
+        except ModelError as exc:
+            console.print(str(exc), style="yellow", markup=False)
+        return
     status = model_status(session)
     state = "loaded" if status.loaded else "not loaded yet (it loads in the background)"
     load_s = status.load_seconds
@@ -62,7 +69,10 @@ def _model(session: Session, console: Console, history: History) -> None:
         + (f" in {load_s:.2f} s" if load_s else "")
         + f"\nthreads: {status.threads}, context: {status.n_ctx}, "
         f"gpu layers: {status.gpu_layers}\nplanner: {status.planner}, answers: {status.answers}"
+        f"\nroute: {status.route} (/model auto|local|PROFILE)"
     )
+    for line in status.providers:
+        console.print(f"  {line}", markup=False, highlight=False)
 
 
 def _history(session: Session, console: Console, history: History) -> None:
@@ -215,12 +225,12 @@ WITH_ARGS: dict[str, ArgsHandler] = {
     "/scripts": _scripts,
     "/hosts": _hosts,
     "/remember": _remember,
+    "/model": _model,
     "/forget": _forget,
 }
 SLASH: dict[str, Handler] = {
     "/help": _help,
     "/tools": _tools,
-    "/model": _model,
     "/history": _history,
     "/undo": _undo,
     "/good": _good,

@@ -187,6 +187,10 @@ class Renderer:
     def _on_answer(self, ev: Event) -> None:
         if ev.text:
             self.console.print(f"[bold]{escape(ev.text)}[/bold]")
+        provider = str(ev.data.get("provider") or "local")
+        if provider != "local":  # an answer from elsewhere says where it came from
+            model = escape(str(ev.data.get("model") or ""))
+            self.console.print(f"[dim](answered by {escape(provider)}, {model})[/dim]")
 
     def _on_unsure(self, ev: Event) -> None:
         self.console.print(f"[yellow]? {escape(ev.text)}[/yellow]", soft_wrap=True)

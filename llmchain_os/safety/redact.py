@@ -113,6 +113,17 @@ _CLI_PASSWORD = (
     r"|--[\w-]*(?:password|passwd|passphrase|token|secret|api-key)[ \t]+[\"']?)"
     r"(?P<s>[^\s\"']+)"
 )
+# Programs whose short option takes a password: sshpass -p, docker/podman login -p,
+# redis-cli -a, and mysql's -pVALUE (attached only: a bare -p makes it ask).
+_VALUE = r"[\"']?(?P<s>[^\s\"']+)"
+_PROGRAM_PASSWORD = (
+    r"\b(?:sshpass[ \t]+-p[ \t]*"
+    r"|(?:docker|podman|buildah|skopeo|helm)(?:[ \t]+registry)?[ \t]+login\b[^\n|;&]*?[ \t]-p[ \t]+"
+    r"|redis-cli\b[^\n|;&]*?[ \t]-a[ \t]+"
+    r"|(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n|;&]*?[ \t]-p(?=[^\s-]))" + _VALUE
+)
+# A container registry's "auth" (base64 of user:password) in ~/.docker/config.json.
+_REGISTRY_AUTH = r"\\?\"auth\\?\"[ \t]*:[ \t]*\\?\"(?P<s>[A-Za-z0-9+/]{8,}={0,2})"
 _NETRC_ENTRY = (
     r"\b(?:machine[ \t]+\S+|default)(?:\s+(?:login|account|port|password|passwd)[ \t]+\S+)+"
 )
@@ -192,6 +203,18 @@ def _mask_spoken(match: re.Match[str]) -> str:
     return _masked(match)
 
 
+def _mask_registry_auth(match: re.Match[str]) -> str:
+    """Masked when it is base64 of ``user:password`` ("auth": "required" is not)."""
+    import base64
+    import binascii
+
+    try:
+        plain = base64.b64decode(match.group("s"), validate=True)
+    except (binascii.Error, ValueError):
+        return match.group(0)
+    return _masked(match) if b":" in plain else match.group(0)
+
+
 def _mask_netrc(match: re.Match[str]) -> str:
     return _rx(_NETRC_SECRET).sub(_masked, match.group(0))
 
@@ -213,6 +236,8 @@ _RULES: list[tuple[tuple[str, ...], Callable[[str], str]]] = [
     (("bearer",), _each(_BEARER, _masked)),
     (("://",), _each(_URL_PASSWORD, _masked)),
     (("-u", "--"), _each(_CLI_PASSWORD, _masked)),
+    (("sshpass", "login", "redis-cli", "mysql", "mariadb"), _each(_PROGRAM_PASSWORD, _masked)),
+    (('"auth',), _each(_REGISTRY_AUTH, _mask_registry_auth)),
     (("machine", "default"), _each(_NETRC_ENTRY, _mask_netrc)),
     (("pass", "pin"), _each(_SPOKEN, _mask_spoken)),
     ((), _assignments(_LINE_KV)),
@@ -305,12 +330,15 @@ def _mask_values(text: str, values: Iterable[str]) -> str:
 
 
 # -- the API --------------------------------------------------------------------------
-def redact(text: str) -> str:
+def redact(text: str, known: Iterable[str] = ()) -> str:
     """``text`` with keys, tokens, passwords and private keys replaced by [REDACTED].
 
     Names and context stay (``DB_PASS=[REDACTED]``, ``postgres://bob:[REDACTED]@db/app``);
-    see the module docstring for the two layers and the line cap.
+    see the module docstring for the two layers and the line cap. ``known`` are secrets
+    the caller holds (the user's own configured keys): masked wherever they stand.
     """
+    if known:
+        text = _mask_values(text, known)
     lowered = text.lower()
     for words, rule in _RULES:
         if not words or any(word in lowered for word in words):
@@ -321,27 +349,27 @@ def redact(text: str) -> str:
     return text
 
 
-def redact_data(obj: Any) -> Any:
+def redact_data(obj: Any, known: Iterable[str] = ()) -> Any:
     """``obj`` (dicts, lists, strings, as from JSON) with every string redacted.
 
     A value under a key that names a secret ("password", "api_key", ...) is masked whole, so a
     secret that looks like plain text ({"password": "hunter2"}) does not get through.
     """
     if isinstance(obj, str):
-        return redact(obj)
+        return redact(obj, known)
     if isinstance(obj, dict):
-        return {_redact_key(k): _redact_value(k, v) for k, v in obj.items()}
+        return {_redact_key(k, known): _redact_value(k, v, known) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [redact_data(item) for item in obj]
+        return [redact_data(item, known) for item in obj]
     return obj
 
 
-def _redact_key(key: Any) -> Any:
-    return redact(key) if isinstance(key, str) else key
+def _redact_key(key: Any, known: Iterable[str]) -> Any:
+    return redact(key, known) if isinstance(key, str) else key
 
 
-def _redact_value(key: Any, value: Any) -> Any:
+def _redact_value(key: Any, value: Any, known: Iterable[str]) -> Any:
     named = isinstance(key, str) and is_secret_key(key)
     if named and value is not None and not isinstance(value, dict | list | tuple | bool):
         return MASK
-    return redact_data(value)
+    return redact_data(value, known)

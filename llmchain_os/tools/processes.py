@@ -126,10 +126,13 @@ class ProcessInfo(ToolOutput):
     command: str
     cwd: str | None
     others_with_name: int = 0
+    pids_with_name: list[int] = Field(default_factory=list)  # all of them, this one first
 
     def summary(self) -> str:
+        listed = ", ".join(str(p) for p in self.pids_with_name[:20])
         many = (
-            f"{self.others_with_name + 1} processes are named {self.name}; the first: "
+            f"{self.others_with_name + 1} processes are named {self.name} (pids {listed}); "
+            "the first: "
             if self.others_with_name
             else ""
         )
@@ -181,7 +184,7 @@ def _candidates(pid: int | None, name: str | None) -> list[psutil.Process]:
     return sorted(matches, key=_rss, reverse=True)
 
 
-def _read(proc: psutil.Process, others: int) -> ProcessInfo:
+def _read(proc: psutil.Process, others: list[int]) -> ProcessInfo:
     """Everything about one process; raises psutil's errors when it ends or is not ours."""
     with proc.oneshot():
         proc.cpu_percent(None)
@@ -202,7 +205,12 @@ def _read(proc: psutil.Process, others: int) -> ProcessInfo:
             cwd=cwd,
         )
     time.sleep(SAMPLE_S)
-    return ProcessInfo(cpu_percent=proc.cpu_percent(None), others_with_name=others, **info)
+    return ProcessInfo(
+        cpu_percent=proc.cpu_percent(None),
+        others_with_name=len(others),
+        pids_with_name=[proc.pid, *others] if others else [],
+        **info,
+    )
 
 
 @tool(risk=Risk.READ, card=process_cards.INFO)
@@ -214,7 +222,7 @@ def process_info(
     candidates = _candidates(pid, name)
     for proc in candidates:
         try:
-            return _read(proc, len(candidates) - 1)
+            return _read(proc, [p.pid for p in candidates if p is not proc])
         except psutil.NoSuchProcess:
             if pid is not None:
                 raise ToolError(f"Process {pid} ended while it was being read") from None

@@ -109,6 +109,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
     from llmchain_os.tools import (
         diagnose,
         disks,
+        environment,
         explain,
         files,
         folders,
@@ -145,6 +146,7 @@ def builtin_registry(plugins: bool = False) -> ToolRegistry:
             *procfind.TOOLS,
             *usage.TOOLS,
             *logins.TOOLS,
+            *environment.TOOLS,
             *procctl.TOOLS,
             *remote.TOOLS,
             *memory.TOOLS,

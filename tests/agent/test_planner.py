@@ -499,3 +499,14 @@ def test_an_explained_command_is_judged_part_by_part() -> None:
     parts = [(p["text"], p["risk"], p["denied"]) for p in record.output["parts"]]
     assert parts == [("ls -la", "read", False), ("rm -rf /", "destructive", True)]
     assert record.output["denied"] and "never be run" in record.summary
+
+
+@pytest.mark.parametrize(
+    "text", ["pause the hencoder process for now, don't kill it", "never kill hencoder, pause it"]
+)
+def test_a_verb_the_request_says_not_to_do_is_no_order(text: str, spawn: Any) -> None:
+    proc = spawn("hencoder")
+    outcome = plan(text, names={"hencoder"})
+    assert outcome.plan is not None, outcome.unsure
+    assert [s.tool for s in outcome.plan.steps] == ["suspend_process"]
+    assert outcome.plan.steps[0].args == {"pid": proc.pid}

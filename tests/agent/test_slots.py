@@ -71,3 +71,33 @@ def test_an_apostrophe_is_not_a_quote_and_capitals_are_a_pattern() -> None:
 
     assert read_slots("on which line of notes.txt is the FATAL error").pattern == "FATAL"
     assert read_slots("how many PDF files are here").pattern == ""  # a file kind, not text
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("what day of the week was the 14th of July 1989?", ["14 july 1989"]),
+        ("how many days ago was march 15 2020", ["15 march 2020"]),
+        ("days between march 3 2025 and november 19 2025", ["3 march 2025", "19 november 2025"]),
+        ("how many days until christmas", ["25 dec"]),
+        ("what weekday was 2024-02-29", ["2024-02-29"]),
+        ("may I see the 2 newest files", []),
+    ],
+)
+def test_dates_are_read_as_date_reads_them_and_their_numbers_are_no_counts(
+    text: str, dates: list[str]
+) -> None:
+    slots = read_slots(text)
+    assert slots.dates == dates
+    assert all(n not in " ".join(dates) for n in slots.numbers)
+
+
+def test_a_date_composes_a_command_date_itself_computes(tmp_path: Path) -> None:
+    import subprocess
+
+    from llmchain_os.agent.compose import fill
+
+    command = fill("date -d {DATE} +%A", read_slots("what day of the week was 15 march 2024"))
+    assert command == "date -d '15 march 2024' +%A"
+    out = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "Friday"

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from llmchain_os.api import ChainResult, Session
-from llmchain_os.config import Settings
+from llmchain_os.config import ProviderProfile, Settings
 from llmchain_os.exitcodes import ExitCode
-from llmchain_os.llm.cloud import get_cloud_model
+from llmchain_os.llm import get_model
 from llmchain_os.llm.models import embedded_model_path
 from tests.fakes import ScriptedChatModel
 from tools.evallib.recorder import Recorder
@@ -33,9 +33,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def openai_server() -> Iterator[str]:
-    port = _free_port()
+def start_llama_server(port: int) -> subprocess.Popen[bytes]:
+    """llama.cpp's own OpenAI-compatible server on 127.0.0.1:``port``, serving the embedded
+    model as "smollm2"; returns once it answers."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -57,21 +57,31 @@ def openai_server() -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2):
+                return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("llama_cpp.server did not start")
+            time.sleep(0.3)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def openai_server() -> Iterator[str]:
+    port = _free_port()
+    proc = start_llama_server(port)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/models", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("llama_cpp.server did not start")
-                time.sleep(0.3)
-        yield base
+        yield f"http://127.0.0.1:{port}/v1"
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
 
 
 @pytest.fixture
@@ -102,7 +112,7 @@ def silent_endpoint() -> Iterator[str]:
 
 
 def test_cloud_model_answers_through_an_openai_compatible_endpoint(openai_server: str) -> None:
-    model = get_cloud_model(Settings(cloud_base_url=openai_server, cloud_model="smollm2"))
+    model = get_model(Settings(cloud_base_url=openai_server, cloud_model="smollm2"), "cloud")
     reply = model.invoke("Say hello in one word.")
     assert isinstance(reply.content, str) and reply.content.strip()
 
@@ -193,3 +203,39 @@ def test_secrets_never_arrive_at_the_receiving_server(tmp_path: Path, local_mode
     arrived = "\n".join(server.bodies)
     assert [s for s in RED_TEAM_SECRETS if s in arrived] == []
     assert "DB_PASS=[REDACTED]" in server.bodies[0] and "password [REDACTED]" in server.bodies[1]
+
+
+def test_the_breaker_opens_when_the_llama_server_dies_and_closes_when_it_is_back(
+    local_model: object,
+) -> None:
+    port = _free_port()
+    profile = ProviderProfile(
+        base_url=f"http://127.0.0.1:{port}/v1",
+        model="smollm2",
+        retries=0,
+        breaker_failures=1,
+        breaker_cooldown_s=2.0,
+    )
+    settings = Settings(providers={"llama": profile}, fallback=["llama"], n_threads=1)
+
+    def ask() -> ChainResult:
+        session = Session(settings, model=local_model)  # type: ignore[arg-type]
+        return ChainResult.from_events("tell me a joke", list(session.handle("tell me a joke")))
+
+    proc = start_llama_server(port)
+    try:
+        served = ask()
+        assert (served.provider, served.model) == ("llama", "smollm2") and served.answer
+    finally:
+        stop(proc)
+    down = ask()
+    assert down.unsure is not None and "llama (smollm2): cannot connect" in down.unsure
+    refused = ask()
+    assert refused.unsure is not None and "breaker open" in refused.unsure
+    proc = start_llama_server(port)
+    try:
+        time.sleep(2.0)  # the cool-down: the next call is a trial
+        back = ask()
+    finally:
+        stop(proc)
+    assert back.provider == "llama" and back.unsure is None

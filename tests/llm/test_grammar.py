@@ -44,7 +44,7 @@ VALID_ARGS = {
     "run_shell": '{"command": "uname -a"}',
     "kill_process": '{"pid": 4242, "force": false}',
     "find_files": '{"path": "/var/log", "pattern": "*.log", "older_than_days": 30, '
-    '"larger_than": 1000000}',
+    '"larger_than": 1000000, "order": "newest", "limit": 5}',
     "file_info": '{"path": "/etc/hostname"}',
     "delete_files": '{"path": "/var/log", "pattern": "*.tmp", "older_than_days": 7, '
     '"recursive": false}',
@@ -67,6 +67,12 @@ VALID_ARGS = {
     "find_processes": '{"user": "root", "command": null, "limit": 10}',
     "memory_breakdown": "{}",
     "cpu_usage": '{"sample_s": 1.0}',
+    "diagnose": '{"question": "memory", "sample_s": 0.5}',
+    "disks": '{"sample_s": 0.5}',
+    "sensors": "{}",
+    "environment": '{"name": "PATH"}',
+    "services": '{"unit": "cron", "failed_only": false, "lines": 5}',
+    "service_action": '{"unit": "cron", "action": "restart"}',
     "logged_in_users": "{}",
     "renice_process": '{"pid": 4242, "niceness": 10}',
     "suspend_process": '{"pid": 4242}',

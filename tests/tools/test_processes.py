@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psutil
 import pytest
@@ -144,6 +146,18 @@ def test_process_info_by_name_finds_a_running_sleep(spawn: Spawn) -> None:
     assert result.pid in sleeping
     assert result.command.startswith("sleep")
     assert result.others_with_name == len(sleeping) - 1
+
+
+def test_process_info_by_a_shared_name_lists_every_pid(spawn: Spawn, tmp_path: Path) -> None:
+    binary = tmp_path / "hcruncher"
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", binary)
+    pids = {spawn([str(binary), "30"]).pid for _ in range(3)}
+
+    result = run("process_info", name="hcruncher")
+
+    assert set(result.pids_with_name) == pids and result.pids_with_name[0] == result.pid
+    assert result.summary().startswith("3 processes are named hcruncher (pids ")
+    assert all(str(pid) in result.summary() for pid in pids)
 
 
 def test_process_info_of_a_dead_pid_says_there_is_no_such_process(spawn: Spawn) -> None:
