@@ -150,7 +150,7 @@ def feedback(session: Session, good: bool) -> str:
     if entry_id is None:
         return "No request yet in this session to mark."
     if not good:
-        session.unlearn(entry_id)
+        session.learning.unlearn(entry_id)
     try:
         record_feedback(memory_dir(), entry_id, 1 if good else -1)
     except OSError as exc:

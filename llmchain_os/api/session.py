@@ -20,6 +20,7 @@ from llmchain_os.agent.executor import Approver, Executor, decline_all
 from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.policy import Policy, is_yes
 from llmchain_os.agent.request import RequestError, clean_request
+from llmchain_os.api.learning import Learning
 from llmchain_os.api.result import ChainResult as ChainResult  # its old home: re-exported
 from llmchain_os.config import Settings, load_settings
 from llmchain_os.exitcodes import ExitCode
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from llmchain_os.agent.compose import Composer
-    from llmchain_os.agent.learned import Learned, PlanCache
     from llmchain_os.agent.pipeline import Parts
     from llmchain_os.agent.planner import RetrievalPlanner
     from llmchain_os.knowledge.program_index import ProgramIndex
@@ -55,9 +55,7 @@ class Session:
         self.settings = settings or load_settings()
         # learn from memory (plan cache, learned exemplars): the shell, not one-shot `llmos
         # run`, which would pay chromadb's start for one request
-        self.learn = learn and self.settings.memory
-        self.memory_error = ""  # why memory is not learned from here ("" when it is)
-        self.plan_cache: PlanCache | None = None  # past successes, once the planner is built
+        self.learning = Learning(learn and self.settings.memory)
         self._registry = registry
         self._model = model
         self._cloud = cloud  # an injected fallback model, as the "cloud" profile
@@ -144,7 +142,7 @@ class Session:
     def _quiet_load(self) -> None:
         with contextlib.suppress(ModelError):  # reported on the first request that needs it
             self.model()
-        if self.learn:
+        if self.learning.on:
             self.planner()  # memory opened and its exemplars learned before the first request
 
     def loaded_model(self) -> BaseChatModel | None:
@@ -182,7 +180,8 @@ class Session:
                 from llmchain_os.reading.world import LiveWorld
                 from llmchain_os.remote.select import inventory_words
 
-                learned = self._learned()
+                learned = self.learning.learned(self.registry, self.settings)
+                cache = self.learning.plan_cache
                 composer = self.composer()
                 if composer is not None and learned is not None:
                     composer.learn(learned.commands, learned.tool_examples)
@@ -194,41 +193,15 @@ class Session:
                     min_score=self.settings.min_score,
                     max_steps=self.settings.max_steps,
                     composer=composer,
-                    recall=self.plan_cache.lookup if self.plan_cache is not None else None,
+                    recall=cache.lookup if cache is not None else None,
                     learned=learned,
                 )
             return self._planner
 
-    def _learned(self) -> Learned | None:
-        """Memory's successes as exemplars and the plan cache; None (the reason kept in
-        ``memory_error``) without memory."""
-        if not self.learn:
-            return None
-        from llmchain_os.agent.learned import PlanCache
-        from llmchain_os.api.learning import learned
-        from llmchain_os.knowledge.embed import EmbeddingError, shared_embedder
-        from llmchain_os.memory.records import MemoryUnavailable
-        from llmchain_os.tools.card import Role
-
-        command = self.registry.by_role(Role.COMMAND)
-        try:
-            found = learned(
-                set(self.registry.names()), command.name if command else "", self.settings
-            )
-            self.plan_cache = PlanCache(shared_embedder(), found.successes)
-        except (MemoryUnavailable, EmbeddingError) as exc:
-            self._memory_failed(exc)
-            return None
-        return found
-
-    def unlearn(self, entry_id: str) -> None:
-        """``/bad``: the request's plan is no longer reused in this session."""
-        if self.plan_cache is not None:
-            self.plan_cache.drop(entry_id)
-
-    def _memory_failed(self, exc: Exception) -> None:
-        self.memory_error = f"planning without memory: {exc}"  # the shell shows it once
-        logging.getLogger(__name__).info(self.memory_error)
+    @property
+    def memory_error(self) -> str:
+        """Why this session plans without memory ("" when it learns, or is not asked to)."""
+        return self.learning.error
 
     def programs(self) -> ProgramIndex | None:
         """This machine's programs indexed by their manuals, once built; the first call that
@@ -327,15 +300,7 @@ class Session:
         except OSError as exc:  # a full disk or a read-only home: the request still stands
             logging.getLogger(__name__).warning("not recorded in memory: %s", exc)
             return
-        if self.plan_cache is not None:  # reused from the next request on
-            from llmchain_os.agent.learned import Past
-            from llmchain_os.memory.history import history_record, succeeded
-            from llmchain_os.memory.plans import ran
-
-            record = history_record(data, dry_run)
-            if succeeded(record):
-                past = Past(self.last_request_id, record["request"], ran(record), 1.0)
-                self.plan_cache.add([past])
+        self.learning.finished(self.last_request_id, data, dry_run)
 
     def parts(self) -> Parts:
         """What the request pipeline (``agent.pipeline``) takes from this session."""

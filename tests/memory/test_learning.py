@@ -218,3 +218,18 @@ def test_a_learned_request_is_an_example_for_its_tool(here: Path) -> None:
     index = ToolIndex({"a": ["show disk space"]}, {"b": ["stop frobnicatord now"]})
     assert index.rank("stop frobnicatord")[0].tool == "b"
     assert "frobnicatord" not in index.vocabulary_without("a") | index.vocabulary
+
+
+def test_a_success_is_reused_in_the_same_shell_unless_marked_bad(here: Path) -> None:
+    s = session()
+    s.planner()
+    list(s.handle("show me the files in the docs folder"))
+    assert "Marked bad" in api.memory_feedback(s, good=False)
+    events = list(s.handle("show me the files in the src folder"))
+    assert all(ev.data.get("source") != "memory" for ev in events)  # /bad: not reused
+    again = session()  # the /bad one is not learned either; a new success is, at once
+    again.planner()
+    list(again.handle("show me the files in the docs folder"))
+    reused = plan_event(list(again.handle("show me the files in the src folder")))
+    assert reused["source"] == "memory"
+    assert reused["plan"][0]["args"] == {"command": "ls -la -- src"}
