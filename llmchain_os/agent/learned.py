@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 # "how much free space is left on {DIR}"); 271 pairs at or above 0.93 all plan alike.
 REUSE = 0.93
 SLOT_ORDER = "FILE FILE2 DIR PATTERN REPLACEMENT EXT DAYS SIZE N NAME NEW SERVICE".split()
+SLOT_ORDER += ["DATE", "DATE2"]
 SHAPE_SLOTS = [n for n in SLOT_ORDER if n not in ("NAME", "SERVICE")]
 
 

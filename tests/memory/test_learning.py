@@ -57,6 +57,11 @@ def test_a_command_becomes_a_template_of_its_request(here: Path) -> None:
     # nor is a number the new request names left out
     assert refill("wc -l notes.txt", "lines in notes.txt", "the first 3 lines of todo.md") is None
     assert template("echo {x}", "echo") is None
+    weekday = "date -d '15 march 2024' +%A"
+    assert template(weekday, "what weekday was 15 march 2024") == "date -d {DATE} +%A"
+    assert refill(weekday, "what weekday was 15 march 2024", "and the 14th of July 1989?") == (
+        "date -d '14 july 1989' +%A"
+    )
 
 
 def test_a_reused_plan_reads_its_arguments_from_the_new_request(here: Path) -> None:
