@@ -109,7 +109,7 @@ def history_entry(entry_id: str, ts: float, record: Mapping[str, Any]) -> Entry:
     tools = ",".join(dict.fromkeys(str(s.get("tool", "")) for s in record.get("plan", [])))
     meta: Meta = {
         "ts": ts,
-        "status": "ok" if succeeded(record) else "not ok",
+        "status": "ok" if succeeded(record, good=True) else "not ok",  # ran fine, guess or not
         "exit_code": int(record.get("exit_code", 0)),
         "success": succeeded(record),
         "feedback": 0,
