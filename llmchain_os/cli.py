@@ -109,7 +109,7 @@ def cmd_shell(overrides: dict[str, Any]) -> int:
         from llmchain_os.api import Session
         from llmchain_os.config import load_settings
 
-        return Session(load_settings(overrides))
+        return Session(load_settings(overrides), learn=True)
 
     return run_repl(start)
 

@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run without the read-only namespace (bubblewrap) around the whole run",
     )
     parser.add_argument("--threads", type=int, default=int(os.environ.get("LLMOS_THREADS", 2)))
+    parser.add_argument(
+        "--memory",
+        type=Path,
+        help="one memory store (this folder) across all tasks, learned from as the shell does "
+        "(api driver only); run again with the same folder for the second run",
+    )
     parser.add_argument("--json", type=Path, help="write the report here")
     parser.add_argument("--failures", action="store_true", help="list the tasks that failed")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"))
@@ -72,7 +78,10 @@ def evaluate(opts: argparse.Namespace) -> dict[str, Any]:
         cloud_url=opts.cloud_url,
         cloud_model=opts.cloud_model,
         cloud_key=os.environ.get("OPENAI_API_KEY"),
+        memory=opts.memory.resolve() if opts.memory else None,
     )
+    if opts.memory and opts.driver != "api":
+        raise SystemExit("--memory needs --driver api (llmos run does not learn from memory)")
     driver = make_driver(opts.driver, config)
     names = set(builtin_registry().names())
     records = []
@@ -86,6 +95,7 @@ def evaluate(opts: argparse.Namespace) -> dict[str, Any]:
         "label": f"{opts.driver}/{opts.provider}/{opts.model or 'embedded'} "
         f"{time.strftime('%Y-%m-%d %H:%M')}",
         "driver": opts.driver,
+        "memory": str(opts.memory) if opts.memory else None,
         "provider": opts.provider,
         "model": opts.model or "embedded",
         "families": by_family(records),
@@ -115,10 +125,12 @@ def isolate(opts: argparse.Namespace, argv: list[str]) -> None:
     binds = [arg for place in keep for arg in ("--ro-bind-try", place, place)]
     if d := os.path.dirname(os.path.abspath(opts.tasks)):
         binds += ["--ro-bind-try", d, d]
-    if opts.json:
-        out = opts.json.resolve().parent
-        out.mkdir(parents=True, exist_ok=True)
-        binds += ["--bind", str(out), str(out)]
+    for place in [opts.json.resolve().parent] if opts.json else []:
+        place.mkdir(parents=True, exist_ok=True)
+        binds += ["--bind", str(place), str(place)]
+    if opts.memory:  # writable, and kept after the run for the next one
+        opts.memory.resolve().mkdir(parents=True, exist_ok=True)
+        binds += ["--bind", str(opts.memory.resolve()), str(opts.memory.resolve())]
     os.environ[ISOLATED] = "1"
     os.execv(
         bwrap,

@@ -130,7 +130,7 @@ class Composer:
     ) -> None:
         from llmchain_os.knowledge.embed import cached_vectors
 
-        self.examples = examples
+        self.examples = list(examples)
         self.embedder = embedder
         self._owner = [i for i, e in enumerate(examples) for _ in e.requests]
         self._phrasings = [r for e in examples for r in e.requests]
@@ -141,6 +141,30 @@ class Composer:
         self.tool_vectors = cached_vectors("tools", self._tool_texts, embedder, cache)
         self._last: tuple[str, Slots, NDArray[np.float32] | None] = ("", Slots(), None)
         self._known: dict[str, frozenset[str]] = {}
+
+    def learn(self, commands: list[tuple[str, str]], tools: dict[str, list[str]]) -> None:
+        """Past requests that worked, as more examples: (request, command template) pairs
+        composed like the team's, and requests a tool answered, for ``tool_fit`` and
+        ``route``. Only these are embedded; the team's vectors stay as cached."""
+        import numpy as np
+
+        known = set(self._phrasings)
+        fresh = [(r, t) for r, t in commands if r not in known]
+        for request, shape in fresh:
+            self._owner.append(len(self.examples))
+            self.examples.append(Example(shape, (request,)))
+            self._phrasings.append(request)
+        texts = [as_sample(r, read_slots(r)) for r, _ in fresh]
+        if texts:
+            self.vectors = np.vstack([self.vectors, self.embedder.embed(texts)])
+        pairs = [(t, r) for t, requests in tools.items() for r in requests]
+        if pairs:
+            self._tool_of += [t for t, _ in pairs]
+            self._tool_texts += [masked(r) for _, r in pairs]
+            more = self.embedder.embed([masked(r) for _, r in pairs])
+            self.tool_vectors = np.vstack([self.tool_vectors, more])
+        for cached in ("_words", "_changes"):
+            self.__dict__.pop(cached, None)
 
     @cached_property
     def _words(self) -> tuple[frozenset[str], list[str]]:

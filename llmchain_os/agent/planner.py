@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from llmchain_os.agent.intent import asks_change, asks_file_text, no_tool_change, remote_target
+from llmchain_os.agent.learned import REUSE, Learned, Past, Recall, refill
 from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.request import Request
 from llmchain_os.agent.retrieval import Match, ToolIndex
@@ -103,6 +104,8 @@ class RetrievalPlanner:
         composer: Composer | None = None,
         load_model: Callable[[], BaseChatModel | None] | None = None,
         programs: Callable[[], ProgramIndex | None] | None = None,
+        recall: Recall | None = None,
+        learned: Learned | None = None,
     ) -> None:
         self.registry = registry
         self.command = registry.by_role(Role.COMMAND)
@@ -113,6 +116,7 @@ class RetrievalPlanner:
         self._load_model = load_model
         # this machine's programs by their manuals' summaries, for an "unsure" answer
         self.programs = programs
+        self.recall = recall  # past successes near a request (the plan cache), if any
         self.min_score = min_score
         self.margin = margin
         self.max_steps = max_steps
@@ -120,7 +124,8 @@ class RetrievalPlanner:
         self.world: World = world or (NamesWorld(names) if names else LiveWorld())
         self._now: World = self.world
         self.index = index or ToolIndex(
-            {**registry.examples(), NONE_LABEL: load_exemplars().get(NONE_LABEL, [])}
+            {**registry.examples(), NONE_LABEL: load_exemplars().get(NONE_LABEL, [])},
+            learned.tool_examples if learned else None,  # requests of the user's that worked
         )
         self._common: dict[str, frozenset[str]] = {}
 
@@ -154,6 +159,9 @@ class RetrievalPlanner:
             return self._plan_explain(said, outcome)
         if self.registry.by_role(Role.SAVE_SCRIPT) and is_script_request(request.text):
             return self._plan_script(request.text, outcome)
+        if (reused := self._reuse(request.text, outcome)) is not None:
+            outcome.plan = reused
+            return outcome
         steps: list[Step] = []
         clauses = split_clauses(request.text)
         try:
@@ -181,6 +189,67 @@ class RetrievalPlanner:
         outcome.timings["retrieval"] = outcome.timings.get("retrieval", 0) + (
             time.perf_counter() - start
         )
+        return self._step(tool, why, clause, follows, outcome)
+
+    def _reuse(self, text: str, outcome: PlanOutcome) -> Plan | None:
+        """The plan of a past success this near the request (``learned.REUSE``), its tools
+        kept and every argument read again from this request; None when there is none, or
+        its arguments do not fit this request (then it is planned as usual)."""
+        if self.recall is None:
+            return None
+        start = time.perf_counter()
+        clauses = split_clauses(text)
+        try:
+            for past in self.recall(text):
+                if past.similarity < REUSE:
+                    break
+                if len(past.plan) != len(clauses):
+                    continue
+                try:
+                    steps = [
+                        self._reuse_step(step, clause, i > 0, past)
+                        for i, (step, clause) in enumerate(zip(past.plan, clauses, strict=True))
+                    ]
+                except (Unsure, ToolError):
+                    continue
+                return Plan(steps=steps, source="memory", score=past.similarity)
+            return None
+        finally:
+            outcome.timings["memory"] = time.perf_counter() - start
+
+    def _reuse_step(self, step: dict[str, Any], clause: str, follows: bool, past: Past) -> Step:
+        """One step of a past plan for this clause; Unsure when it does not fit it."""
+        name = str(step.get("tool", ""))
+        if name not in self.registry or not self._offered(name, clause):
+            raise Unsure(f"{name} is not offered for {clause!r}")
+        self._refuse_remote(clause)
+        tool = self.registry.get(name)
+        why = f"reused the plan of {past.request!r} ({past.id}, similarity {past.similarity:.2f})"
+        scratch = PlanOutcome(plan=None)
+        if tool is self.command and "command" in step.get("args", {}):
+            said = spelled_command(clause, self.bare)
+            if said is not None and said.ask is not Ask.RUN:
+                raise Unsure("the request spells out a command without saying to run it")
+            command = (
+                said.command
+                if said is not None and said.ask is Ask.RUN
+                else refill(str(step["args"]["command"]), past.request, clause)
+            )
+            if command is None:
+                raise Unsure("the past command does not fit this request's operands")
+            risk = self._risk(tool, command)
+            return Step(
+                tool=name, args={"command": command}, risk=risk,
+                why=f"{why}; its command's operands read from this request",
+                needs_consent=risk is not Risk.READ and said is None,
+            )  # fmt: skip
+        built = self._step(tool, why, clause, follows, scratch)
+        if scratch.guess:  # a reused plan is reused only when it fits as it is
+            raise Unsure(scratch.guess)
+        return built.model_copy(update={"why": f"{why}; arguments read from this request"})
+
+    def _step(self, tool: Tool, why: str, clause: str, follows: bool, outcome: PlanOutcome) -> Step:
+        """The step of ``tool`` for one clause: its arguments read from the clause."""
         if outcome.composed is not None:  # a command composed from the team's examples
             command, outcome.composed = outcome.composed, None
             others, outcome.others = outcome.others, []

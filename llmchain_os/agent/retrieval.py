@@ -112,10 +112,17 @@ class Match:
 class ToolIndex:
     """Example requests per tool; ``rank`` gives each tool its best example's score."""
 
-    def __init__(self, exemplars: dict[str, list[str]]) -> None:
+    def __init__(
+        self, exemplars: dict[str, list[str]], learned: dict[str, list[str]] | None = None
+    ) -> None:
         self.labels = [tool for tool, exs in exemplars.items() for _ in exs]
         self.examples = [ex for exs in exemplars.values() for ex in exs]
         self.vocabulary = {w for e in self.examples for w in WORD.findall(e.lower())}
+        self._own = len(self.examples)  # the team's; the user's own requests come after them
+        # Requests that worked (memory) rank like examples but add no vocabulary: a name
+        # in one ("kill firefox") must not become an ordinary word for the other tools.
+        self.labels += [tool for tool, exs in (learned or {}).items() for _ in exs]
+        self.examples += [ex for exs in (learned or {}).values() for ex in exs]
         self._long_words = sorted(w for w in self.vocabulary if len(w) >= 4)
         self._words = _TfIdf([words(e) for e in self.examples])
         self._grams = _TfIdf([trigrams(e) for e in self.examples])
@@ -124,7 +131,9 @@ class ToolIndex:
         """Words of every example but ``tool``'s (whose examples name things: nginx, pid 42)."""
         return {
             w
-            for label, example in zip(self.labels, self.examples, strict=True)
+            for label, example in zip(
+                self.labels[: self._own], self.examples[: self._own], strict=True
+            )
             if label != tool
             for w in WORD.findall(example.lower())
         }

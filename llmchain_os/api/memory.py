@@ -149,6 +149,8 @@ def feedback(session: Session, good: bool) -> str:
     entry_id = session.last_request_id
     if entry_id is None:
         return "No request yet in this session to mark."
+    if not good:
+        session.learning.unlearn(entry_id)
     try:
         record_feedback(memory_dir(), entry_id, 1 if good else -1)
     except OSError as exc:

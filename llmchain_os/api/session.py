@@ -20,6 +20,7 @@ from llmchain_os.agent.executor import Approver, Executor, decline_all
 from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.policy import Policy, is_yes
 from llmchain_os.agent.request import RequestError, clean_request
+from llmchain_os.api.learning import Learning
 from llmchain_os.api.result import ChainResult as ChainResult  # its old home: re-exported
 from llmchain_os.config import Settings, load_settings
 from llmchain_os.exitcodes import ExitCode
@@ -49,8 +50,12 @@ class Session:
         registry: ToolRegistry | None = None,
         model: BaseChatModel | None = None,
         cloud: BaseChatModel | None = None,
+        learn: bool = False,
     ) -> None:
         self.settings = settings or load_settings()
+        # learn from memory (plan cache, learned exemplars): the shell, not one-shot `llmos
+        # run`, which would pay chromadb's start for one request
+        self.learning = Learning(learn and self.settings.memory)
         self._registry = registry
         self._model = model
         self._cloud = cloud  # an injected fallback model, as the "cloud" profile
@@ -59,6 +64,7 @@ class Session:
         self._model_error: ModelError | None = None
         self._planner: RetrievalPlanner | None = None
         self._lock = threading.Lock()
+        self._planner_lock = threading.Lock()
         self._loader: threading.Thread | None = None
         self._audit: AuditLog | None = None
         self._programs: ProgramIndex | None = None
@@ -136,6 +142,8 @@ class Session:
     def _quiet_load(self) -> None:
         with contextlib.suppress(ModelError):  # reported on the first request that needs it
             self.model()
+        if self.learning.on:
+            self.planner()  # memory opened and its exemplars learned before the first request
 
     def loaded_model(self) -> BaseChatModel | None:
         """The model if it is loaded already; never starts a load."""
@@ -167,20 +175,33 @@ class Session:
     def planner(self) -> RetrievalPlanner:
         from llmchain_os.agent.planner import RetrievalPlanner
 
-        if self._planner is None:
-            from llmchain_os.reading.world import LiveWorld
-            from llmchain_os.remote.select import inventory_words
+        with self._planner_lock:
+            if self._planner is None:
+                from llmchain_os.reading.world import LiveWorld
+                from llmchain_os.remote.select import inventory_words
 
-            self._planner = RetrievalPlanner(
-                self.registry,
-                world=LiveWorld(hosts=inventory_words),
-                load_model=self._model_or_none,
-                programs=self.programs,
-                min_score=self.settings.min_score,
-                max_steps=self.settings.max_steps,
-                composer=self.composer(),
-            )
-        return self._planner
+                learned = self.learning.learned(self.registry, self.settings)
+                cache = self.learning.plan_cache
+                composer = self.composer()
+                if composer is not None and learned is not None:
+                    composer.learn(learned.commands, learned.tool_examples)
+                self._planner = RetrievalPlanner(
+                    self.registry,
+                    world=LiveWorld(hosts=inventory_words),
+                    load_model=self._model_or_none,
+                    programs=self.programs,
+                    min_score=self.settings.min_score,
+                    max_steps=self.settings.max_steps,
+                    composer=composer,
+                    recall=cache.lookup if cache is not None else None,
+                    learned=learned,
+                )
+            return self._planner
+
+    @property
+    def memory_error(self) -> str:
+        """Why this session plans without memory ("" when it learns, or is not asked to)."""
+        return self.learning.error
 
     def programs(self) -> ProgramIndex | None:
         """This machine's programs indexed by their manuals, once built; the first call that
@@ -278,6 +299,8 @@ class Session:
             self.last_request_id = record_request(memory_dir(), data, dry_run)
         except OSError as exc:  # a full disk or a read-only home: the request still stands
             logging.getLogger(__name__).warning("not recorded in memory: %s", exc)
+            return
+        self.learning.finished(self.last_request_id, data, dry_run)
 
     def parts(self) -> Parts:
         """What the request pipeline (``agent.pipeline``) takes from this session."""

@@ -44,6 +44,7 @@ def history_record(result: Mapping[str, Any], dry_run: bool = False) -> dict[str
         "model": result.get("model", ""),
         "answer": redact(str(result.get("answer", ""))[:SUMMARY_CHARS]),
         "unsure": result.get("unsure"),
+        "guess": redact(str(result.get("guess", "")))[:SUMMARY_CHARS],
         "error": redact(str(result["error"])) if result.get("error") else None,
         "exit_code": int(result.get("exit_code", 0)),
         "dry_run": dry_run,
@@ -72,11 +73,13 @@ def _step(step: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def succeeded(record: Mapping[str, Any]) -> bool:
-    """Ran for real, every step done, exit 0: a request the planner may learn from."""
+def succeeded(record: Mapping[str, Any], good: bool = False) -> bool:
+    """Ran for real, every step done, exit 0, and not a best guess (unless the user said
+    ``/good`` of it: ``good``): a request the planner may learn from."""
     steps = record.get("steps", [])
     return (
         not record.get("dry_run")
+        and (good or not record.get("guess"))
         and record.get("exit_code") == 0
         and bool(steps)
         and all(s.get("status") == "done" for s in steps)
@@ -106,7 +109,7 @@ def history_entry(entry_id: str, ts: float, record: Mapping[str, Any]) -> Entry:
     tools = ",".join(dict.fromkeys(str(s.get("tool", "")) for s in record.get("plan", [])))
     meta: Meta = {
         "ts": ts,
-        "status": "ok" if succeeded(record) else "not ok",
+        "status": "ok" if succeeded(record, good=True) else "not ok",  # ran fine, guess or not
         "exit_code": int(record.get("exit_code", 0)),
         "success": succeeded(record),
         "feedback": 0,
@@ -128,6 +131,15 @@ def apply_ops(store: MemoryStore, ops: list[dict[str, Any]]) -> None:
     feedback = {str(op["id"]): int(op.get("value", 0)) for op in ops if op["op"] == "feedback"}
     if feedback:
         found = store.get(Kind.HISTORY, ids=list(feedback))
-        metas: list[Meta] = [{**e.meta, "feedback": feedback[e.id]} for e in found]
+        metas: list[Meta] = [
+            {
+                **e.meta,
+                "feedback": feedback[e.id],
+                # a best guess the user called good is a success to learn from after all
+                "success": bool(e.meta.get("success"))
+                or (feedback[e.id] > 0 and succeeded(e.record(), good=True)),
+            }
+            for e in found
+        ]
         if found:
             store.update_meta(Kind.HISTORY, [e.id for e in found], metas)

@@ -38,7 +38,9 @@ RESET_HINT = "run 'llmos memory reset' to start memory afresh (the audit log is 
 
 
 def memory_dir() -> Path:
-    return data_dir() / "memory"
+    """``LLMOS_MEMORY_DIR`` when set (an evaluation keeps one store across its tasks' homes),
+    else the data dir's ``memory``."""
+    return Path(os.environ.get("LLMOS_MEMORY_DIR") or data_dir() / "memory")
 
 
 class MemoryStore:

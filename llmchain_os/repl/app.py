@@ -94,6 +94,7 @@ class Shell:
         self.status_code = 0
         self.speaking = False  # /speak: replies are also said aloud
         self.last_reply = ""
+        self._memory_said = False  # the session's memory failure was shown
 
     @property
     def session(self) -> Session:
@@ -222,6 +223,9 @@ class Shell:
     def _request(self, line: str) -> None:
         self.last_reply = ""
         self.consume(self.session.handle(line, self.approve))
+        if self.session.memory_error and not self._memory_said:  # once, then without memory
+            self._memory_said = True
+            self.console.print(self.session.memory_error, style="yellow", markup=False)
         if self.speaking and self.last_reply:
             from llmchain_os.repl.voice import speak_answer
 

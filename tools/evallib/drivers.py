@@ -75,6 +75,9 @@ class DriverConfig:
     cloud_url: str | None = None
     cloud_model: str = "gpt-4o-mini"
     cloud_key: str | None = None
+    # One memory store kept across the run's tasks (learning from the tasks before); None:
+    # each task has its own, in its own home, as a new user would.
+    memory: Path | None = None
 
     def settings(self, cloud_url: str | None) -> dict[str, Any]:
         """The settings for one task; a task with a recorder points the cloud at it."""
@@ -108,7 +111,12 @@ class ApiDriver:
         from llmchain_os.config import Settings
 
         settings = Settings.model_validate(self.config.settings(cloud_url))
-        return Session(settings, registry=self.base.registry, model=self.base.model())
+        return Session(
+            settings,
+            registry=self.base.registry,
+            model=self.base.model(),
+            learn=self.config.memory is not None,
+        )
 
     def run(
         self, sandbox: Sandbox, request: str, cloud_url: str | None, setup: bool = False
@@ -140,6 +148,8 @@ class ApiDriver:
         start = time.perf_counter()
         crashed = None
         with entered(sandbox):
+            if self.config.memory is not None:
+                os.environ["LLMOS_MEMORY_DIR"] = str(self.config.memory)
             try:
                 events.extend(session.handle(request, approve))
             except Exception:  # a crash is a failed task with its cause, not a dead harness
