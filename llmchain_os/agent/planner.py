@@ -10,16 +10,16 @@ a required argument that extraction could not find.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from llmchain_os.agent.asking import choose_tool, fill_args
 from llmchain_os.agent.intent import asks_change, asks_file_text, no_tool_change, remote_target
 from llmchain_os.agent.learned import REUSE, Learned, Past, Recall, refill
+from llmchain_os.agent.outcome import PlanOutcome, Unfit, Unsure
 from llmchain_os.agent.plan import Plan, Step
 from llmchain_os.agent.request import Request
 from llmchain_os.agent.retrieval import Match, ToolIndex
@@ -33,8 +33,7 @@ from llmchain_os.agent.spelled import (
     split_clauses,
 )
 from llmchain_os.errors import ToolError
-from llmchain_os.llm.grammar import args_grammar, choice_grammar
-from llmchain_os.prompts import load_exemplars, load_prompt
+from llmchain_os.prompts import load_exemplars
 from llmchain_os.reading.paths import names_file, path_candidates
 from llmchain_os.reading.words import candidates, refers_back, unsaid
 from llmchain_os.reading.world import LiveWorld, NamesWorld, Snapshot, World
@@ -54,33 +53,6 @@ NONE_LABEL = "_none"
 RERANK = 0.25
 PROGRAM_SCORE = 0.5  # a program's summary this near the request is worth naming when unsure
 PROCESS_WORD = re.compile(r"\b(?:process(?:es)?|pids?|programs?|daemons?)\b", re.I)
-
-
-@dataclass
-class PlanOutcome:
-    """A plan, or the reason there is none (``unsure``), with what the planner weighed."""
-
-    plan: Plan | None
-    unsure: str | None = None
-    composed: str | None = None  # the command _choose composed for the clause being planned
-    others: list[str] = field(default_factory=list)  # the next candidates, tried if it fails
-    matches: list[Match] = field(default_factory=list)
-    # Why the plan is only a best guess ("" when confident): the answer says so and asks back.
-    guess: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
-    model_calls: int = 0
-
-    def hedge(self, why: str) -> None:
-        """Mark the plan a best guess, for ``why`` (each clause's reason is kept)."""
-        self.guess = f"{self.guess}; {why}" if self.guess else why
-
-
-class Unsure(Exception):
-    pass
-
-
-class Unfit(Unsure):
-    """The nearest tool is too far in meaning: a composed best guess may still be offered."""
 
 
 def _fmt(matches: list[Match]) -> str:
@@ -128,6 +100,11 @@ class RetrievalPlanner:
             learned.tool_examples if learned else None,  # requests of the user's that worked
         )
         self._common: dict[str, frozenset[str]] = {}
+
+    def _needed_model(self) -> BaseChatModel:
+        model = self.model
+        assert model is not None  # asked only where a model was found
+        return model
 
     @property
     def model(self) -> BaseChatModel | None:
@@ -440,7 +417,7 @@ class RetrievalPlanner:
         top = tools[0]
         close = self._fitting([m for m in tools[:3] if m.score >= top.score - self.margin], clause)
         if len(close) > 1 and self.model is not None:
-            name = self._ask_choice(clause, close, outcome)
+            name = choose_tool(self._needed_model(), self.registry, clause, close, outcome)
             fit = self._check_fit(clause, name)
             return self.registry.get(name), f"the model chose it over {_fmt(close)}{fit}"
         if close and close[0].tool != top.tool:
@@ -629,22 +606,6 @@ class RetrievalPlanner:
             return False
         return True
 
-    def _ask_choice(self, clause: str, close: list[Match], outcome: PlanOutcome) -> str:
-        names = [m.tool for m in close]
-        lines = "\n".join(f"- {n}: {self.registry.get(n).description}" for n in names)
-        reply = self._ask(
-            load_prompt("choose_tool", tools=lines),
-            clause,
-            choice_grammar(names),
-            outcome,
-            max_tokens=16,
-        )
-        try:
-            name = json.loads(reply)
-        except json.JSONDecodeError:
-            name = None
-        return name if name in names else names[0]
-
     def _fill_missing(
         self, tool: Tool, clause: str, args: dict[str, Any], outcome: PlanOutcome
     ) -> dict[str, Any]:
@@ -660,7 +621,7 @@ class RetrievalPlanner:
             raise Unsure(f"I would use {tool.name}, but the request does not say its {missing}")
         if all(len(c) == 1 for c in choices.values()):
             return {**args, **{n: c[0] for n, c in choices.items()}}
-        return {**args, **self._ask_fill(tool, clause, choices, outcome)}
+        return {**args, **fill_args(self._needed_model(), tool, clause, choices, outcome)}
 
     def _fill_choices(self, tool: Tool, clause: str, args: dict[str, Any]) -> dict[str, list[Any]]:
         """The allowed values of each missing required argument: the card's own when it
@@ -681,37 +642,3 @@ class RetrievalPlanner:
                 f"{' or '.join(missing)} - put it in backticks"
             )
         return {n: path_candidates(clause) if n == "path" else candidates(clause) for n in missing}
-
-    def _ask_fill(
-        self, tool: Tool, clause: str, choices: dict[str, list[str]], outcome: PlanOutcome
-    ) -> dict[str, Any]:
-        schema = tool.json_schema()
-        sub = {"type": "object", "properties": {n: schema["properties"][n] for n in choices}}
-        prompt = load_prompt("fill_args", tool=tool.name, description=tool.description)
-        reply = self._ask(prompt, clause, args_grammar(sub, choices), outcome, max_tokens=64)
-        try:
-            filled = json.loads(reply)
-        except json.JSONDecodeError:
-            filled = None
-        # The grammar should make anything else impossible; a provider may ignore grammars.
-        if not (
-            isinstance(filled, dict)
-            and set(filled) == set(choices)
-            and all(filled[n] in choices[n] for n in choices)
-        ):
-            raise Unsure(f"I could not work out the {', '.join(choices)} for {tool.name}")
-        return filled
-
-    def _ask(
-        self, system: str, clause: str, grammar: str, outcome: PlanOutcome, max_tokens: int
-    ) -> str:
-        from langchain_core.messages import HumanMessage, SystemMessage
-
-        assert self.model is not None
-        start = time.perf_counter()
-        reply = self.model.invoke(
-            [SystemMessage(system), HumanMessage(clause)], grammar=grammar, max_tokens=max_tokens
-        )
-        outcome.model_calls += 1
-        outcome.timings["model"] = outcome.timings.get("model", 0) + time.perf_counter() - start
-        return str(reply.content)
