@@ -30,6 +30,7 @@ FAMILIES = (
     "open3",
     "open4",
     "resources2",
+    "open5",
 )
 
 
