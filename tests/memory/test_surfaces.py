@@ -130,14 +130,8 @@ def test_the_planner_tools_recall_and_remember(private_home: Path) -> None:
     assert remember.risk_label == "write" and recall.risk_label == "read"
 
 
-def test_a_memory_search_that_finds_nothing_is_unsure_not_an_answer(
-    private_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_memory_search_that_finds_nothing_is_unsure_not_an_answer(private_home: Path) -> None:
     from llmchain_os import Chain
-
-    # a cache of its own: with the run's shared one, the terminal test that followed it
-    # stopped at "planning" (not understood yet; see the issue note)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(private_home / "own-cache"))
 
     empty = Chain(session=Session(Settings(n_threads=1))).invoke(
         "what did I say the backup host was"
