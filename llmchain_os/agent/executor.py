@@ -295,7 +295,6 @@ class Executor:
             summary=output.summary() if output else "",
             error=error,
             duration_s=time.perf_counter() - start if start else 0.0,
-            found_nothing=output.found_nothing() if output else False,
         )
         self.records.append(record)
         self._audit_finished(record, output)

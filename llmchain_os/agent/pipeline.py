@@ -90,10 +90,6 @@ def local(request: Request, executor: Executor, parts: Parts) -> Iterator[Event]
         yield Event(kind=EventKind.UNSURE, text=why, data={"matches": matches})
         return
     yield from executor.execute(outcome.plan)
-    if executor.records and all(r.found_nothing for r in executor.records):
-        facts = " ".join(r.summary for r in executor.records)  # a search that found nothing
-        yield Event(kind=EventKind.UNSURE, text=f"{facts} I don't know the answer.")
-        return
     yield Event(kind=EventKind.STATUS, text="answering")
     timings = {**outcome.timings, "tools": sum(r.duration_s for r in executor.records)}
     ev = answer(request, executor, parts, timings, start)

@@ -85,4 +85,3 @@ class StepRecord(BaseModel):
     summary: str = ""
     error: str | None = None
     duration_s: float = 0.0
-    found_nothing: bool = False  # it ran, but holds nothing that answers (ToolOutput)

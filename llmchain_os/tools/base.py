@@ -51,11 +51,6 @@ class ToolOutput(BaseModel):
     def table(self) -> Table | None:
         return None
 
-    def found_nothing(self) -> bool:
-        """True when the tool ran but holds nothing that answers the request (a memory
-        search without a hit): the request is then unsure, not answered."""
-        return False
-
     def failure(self) -> str | None:
         """Why the result counts as a failed step (a command exiting non-zero); None if not."""
         return None

@@ -47,9 +47,6 @@ class Recalled(ToolOutput):
         rows = [[m.text, m.source, f"{m.score:.2f}"] for m in self.memories]
         return Table("Memory", ["what", "source", "match"], rows)
 
-    def found_nothing(self) -> bool:
-        return not self.memories
-
 
 class Remembered(ToolOutput):
     id: str

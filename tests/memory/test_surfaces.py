@@ -130,23 +130,6 @@ def test_the_planner_tools_recall_and_remember(private_home: Path) -> None:
     assert remember.risk_label == "write" and recall.risk_label == "read"
 
 
-def test_a_memory_search_that_finds_nothing_is_unsure_not_an_answer(private_home: Path) -> None:
-    from llmchain_os import Chain
-
-    empty = Chain(session=Session(Settings(n_threads=1))).invoke(
-        "what did I say the backup host was"
-    )
-    assert [s.tool for s in empty.steps] == ["recall"] and empty.steps[0].found_nothing
-    assert empty.exit_code == 5 and empty.unsure is not None
-    assert "Nothing in memory about" in empty.unsure
-
-    remember.call(remember.parse_args({"text": "the backup host is 10.0.0.5"}))
-    found = Chain(session=Session(Settings(n_threads=1))).invoke(
-        "what did I say the backup host was"
-    )
-    assert found.exit_code == 0 and "10.0.0.5" in found.answer
-
-
 NO_NETWORK = """
 import socket, sys
 attempts = []
